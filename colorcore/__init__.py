@@ -1,0 +1,13 @@
+"""colorcore: fast, torch-free image colorization and Efros-Leung hole filling.
+
+The arithmetic runs in Cython kernels (colorcore._dense, _optim, _ssd, _windows); this package is the
+checked, documented façade over them.
+"""
+from .gradcheck import gradcheck
+from .minibatch import train_epoch
+from .nn import MLP, Dense
+from .optim import SGD, Adam
+
+__version__ = "0.1.0"
+
+__all__ = ["MLP", "Dense", "Adam", "SGD", "gradcheck", "train_epoch", "__version__"]

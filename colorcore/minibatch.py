@@ -1,0 +1,48 @@
+"""One training epoch: shuffled minibatches, forward + backward + optimiser step.
+
+With Adam the whole epoch runs in one kernel call (pyx/dense.pyx: train_epoch), so no Python runs between
+minibatches; other optimisers take the per-layer path.
+"""
+import numpy as np
+
+from . import _dense, reference
+from .optim import Adam
+
+
+def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_reference=False):
+    """Train `model` for one pass over (X, T) and return the mean training cost seen on the way.
+
+    X (n, n_inputs) and T (n, n_outputs) must have the model's dtype and be C-contiguous. Rows are
+    visited in the order rng.permutation(n) (rng: seed or Generator). The returned figure is the data
+    part of the seed's cost, 1/(2n) sum (y - t)^2, accumulated over the minibatches before each update.
+    `use_reference` runs the NumPy twin of the kernel instead (for benchmarks and tests).
+    """
+    model.check_inputs(X)
+    model.check_targets(T, X.shape[0])
+    batch_size = int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if optimizer.params is not model.params:
+        raise ValueError("the optimizer was built for another model's parameters")
+    n = X.shape[0]
+    if n == 0:
+        return 0.0
+    order = np.random.default_rng(rng).permutation(n).astype(np.intp)
+    if isinstance(optimizer, Adam):
+        kernels = reference if use_reference else _dense
+        sizes = np.asarray(model.layer_sizes, dtype=np.intp)
+        workspace = np.empty(kernels.epoch_workspace_size(sizes, min(batch_size, n)), dtype=model.dtype)
+        optimizer.t, sse = kernels.train_epoch(
+            X, T, order, sizes, model.activation_codes, model.params, model.grads, optimizer.m, optimizer.v,
+            workspace, batch_size, optimizer.lr, optimizer.beta1, optimizer.beta2, optimizer.eps, float(lam),
+            optimizer.t)
+        return sse / (2 * n)
+    sse = 0.0
+    for start in range(0, n, batch_size):
+        rows = order[start:start + batch_size]
+        Xb, Tb = X[rows], T[rows]
+        _, grad = model.cost_and_gradient(Xb, Tb, lam)
+        diff = model.layers[-1]._A - Tb
+        sse += float(np.sum(diff * diff))
+        optimizer.step(grad)
+    return sse / (2 * n)

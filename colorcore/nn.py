@@ -1,0 +1,213 @@
+"""The network: dense layers, the MLP, and the seed's cost.
+
+All of a model's parameters live in one flat vector (`MLP.params`, layout W0, b0, W1, b1, ...); each
+layer's W and b are views into it. One vector means one optimiser call per step and lets the fused
+epoch kernel (pyx/dense.pyx) see the whole network.
+
+The cost is the seed's: J = 1/(2m) sum_i sum_c (y - t)^2 + lam/(2m) sum w^2 over weights (not biases).
+"""
+import numpy as np
+
+from . import _dense
+from ._checks import as_float_dtype, check_array
+from .activations import ACTIVATIONS, activation_code
+
+
+def init_scale(activation, n_in, n_out):
+    """Bound of the uniform initial weights: Glorot for sigmoid/tanh/identity, He for relu."""
+    if activation == "relu":
+        return np.sqrt(6.0 / n_in)  # He et al. 2015, uniform form
+    bound = np.sqrt(6.0 / (n_in + n_out))  # Glorot & Bengio 2010
+    return 4 * bound if activation == "sigmoid" else bound  # their factor 4 for the logistic
+
+
+class Dense:
+    """One layer A = act(X @ W + b) with W (n_in, n_out) and b (n_out,).
+
+    W, b, dW and db are views into the owning MLP's flat parameter and gradient vectors.
+    """
+
+    def __init__(self, W, b, dW, db, activation):
+        self.W, self.b, self.dW, self.db = W, b, dW, db
+        self.activation = activation
+        self._code = activation_code(activation)
+        self._X = self._A = None
+
+    @property
+    def n_in(self):
+        return self.W.shape[0]
+
+    @property
+    def n_out(self):
+        return self.W.shape[1]
+
+    def forward(self, X):
+        """A = act(X @ W + b); keeps X and A for backward. X must already be checked."""
+        A = np.empty((X.shape[0], self.n_out), dtype=self.W.dtype)
+        _dense.dense_forward(X, self.W, self.b, A, self._code)
+        self._X, self._A = X, A
+        return A
+
+    def backward(self, dA, weight_decay=0.0, compute_dX=True):
+        """Fill dW and db from dL/dA; return dL/dX (None when compute_dX is False)."""
+        if self._A is None:
+            raise RuntimeError("call forward before backward")
+        X, A = self._X, self._A
+        check_array(dA, "dA", ndim=2, dtype=A.dtype, shape=A.shape)
+        dZ = np.empty_like(A)
+        dX = np.empty_like(X) if compute_dX else np.empty((1, 1), dtype=X.dtype)
+        _dense.dense_backward(X, self.W, A, dA, self._code, float(weight_decay), dZ, self.dW, self.db,
+                              dX, bool(compute_dX))
+        return dX if compute_dX else None
+
+    def __repr__(self):
+        return f"Dense({self.n_in} -> {self.n_out}, {self.activation})"
+
+
+class MLP:
+    """A multilayer perceptron with one flat parameter vector.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, inputs first: [25, 64, 3] is 25 inputs, 64 hidden units, 3 outputs.
+    hidden, output : str
+        Activation of the hidden layers and of the output layer: identity, sigmoid, tanh or relu.
+    dtype : "float32" (fast, the default) or "float64" (for checking).
+    seed : int or numpy.random.Generator
+        Source of the initial weights; the same seed gives the same network.
+
+    Examples
+    --------
+    >>> net = MLP([2, 2, 1], seed=0)
+    >>> net.forward(np.zeros((4, 2), dtype=np.float32)).shape
+    (4, 1)
+    """
+
+    def __init__(self, layer_sizes, hidden="sigmoid", output="sigmoid", dtype="float32", seed=0):
+        sizes = [int(s) for s in layer_sizes]
+        if len(sizes) < 2 or min(sizes) < 1 or any(s != t for s, t in zip(sizes, layer_sizes)):
+            raise ValueError(f"layer_sizes must be at least two positive integers, got {list(layer_sizes)}")
+        for name in (hidden, output):
+            activation_code(name)
+        self.layer_sizes = sizes
+        self.hidden, self.output = hidden, output
+        self.dtype = as_float_dtype(dtype)
+        n_params = sum(i * o + o for i, o in zip(sizes[:-1], sizes[1:]))
+        self.params = np.zeros(n_params, dtype=self.dtype)
+        self.grads = np.zeros(n_params, dtype=self.dtype)
+        self.layers = []
+        offset = 0
+        for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            activation = output if index == len(sizes) - 2 else hidden
+            w_end, b_end = offset + n_in * n_out, offset + n_in * n_out + n_out
+            self.layers.append(Dense(self.params[offset:w_end].reshape(n_in, n_out), self.params[w_end:b_end],
+                                     self.grads[offset:w_end].reshape(n_in, n_out), self.grads[w_end:b_end],
+                                     activation))
+            offset = b_end
+        self.reset(seed)
+
+    def reset(self, seed=0):
+        """Draw fresh initial weights (biases zero) from `seed`."""
+        rng = np.random.default_rng(seed)
+        for layer in self.layers:
+            bound = init_scale(layer.activation, layer.n_in, layer.n_out)
+            layer.W[...] = rng.uniform(-bound, bound, size=layer.W.shape)
+            layer.b[...] = 0
+        return self
+
+    # -- shapes and codes the kernels want ---------------------------------------------------------------
+    @property
+    def n_inputs(self):
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self):
+        return self.layer_sizes[-1]
+
+    @property
+    def activation_codes(self):
+        return np.array([layer._code for layer in self.layers], dtype=np.intc)
+
+    def parameters(self):
+        """[W0, b0, W1, b1, ...]: views, so writing into them changes the model."""
+        return [p for layer in self.layers for p in (layer.W, layer.b)]
+
+    def gradients(self):
+        """[dW0, db0, dW1, db1, ...] from the last backward, matching parameters()."""
+        return [g for layer in self.layers for g in (layer.dW, layer.db)]
+
+    def weight_sum_of_squares(self):
+        """sum w^2 over the weight matrices (biases are not regularised)."""
+        return float(sum(np.dot(layer.W.ravel(), layer.W.ravel()) for layer in self.layers))
+
+    # -- computation --------------------------------------------------------------------------------------
+    def check_inputs(self, X, name="X"):
+        return check_array(X, name, ndim=2, dtype=self.dtype, shape=(None, self.n_inputs))
+
+    def check_targets(self, T, n_rows, name="T"):
+        return check_array(T, name, ndim=2, dtype=self.dtype, shape=(n_rows, self.n_outputs))
+
+    def forward(self, X):
+        """Outputs (m, n_outputs) for inputs X (m, n_inputs); keeps what backward needs."""
+        A = self.check_inputs(X)
+        for layer in self.layers:
+            A = layer.forward(A)
+        return A
+
+    def predict(self, X, chunk=65536):
+        """Outputs for X, in chunks of rows so large inputs do not hold every layer's activations."""
+        self.check_inputs(X)
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        for start in range(0, X.shape[0], chunk):
+            A = X[start:start + chunk]
+            for layer in self.layers:
+                A = layer.forward(A)
+            out[start:start + chunk] = A
+        for layer in self.layers:
+            layer._X = layer._A = None
+        return out
+
+    def backward(self, dY, lam=0.0):
+        """Backpropagate dL/dY from the last forward into self.grads (and each layer's dW, db).
+
+        With lam > 0 the gradient includes the seed's weight penalty lam/(2m) sum w^2, m the batch size.
+        Returns the flat gradient vector (a view that the next backward overwrites).
+        """
+        if self.layers[-1]._A is None:
+            raise RuntimeError("call forward before backward")
+        m = self.layers[0]._X.shape[0]
+        weight_decay = lam / m if m else 0.0
+        delta = dY
+        for index in range(len(self.layers) - 1, -1, -1):
+            delta = self.layers[index].backward(delta, weight_decay, compute_dX=index > 0)
+        return self.grads
+
+    def cost(self, X, T, lam=0.0):
+        """The seed's J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2."""
+        Y = self.forward(X)
+        self.check_targets(T, X.shape[0])
+        m = max(X.shape[0], 1)
+        diff = Y - T
+        return float(np.sum(diff * diff, dtype=np.float64) / (2 * m) + lam * self.weight_sum_of_squares() / (2 * m))
+
+    def cost_and_gradient(self, X, T, lam=0.0):
+        """(J, flat gradient of J) for inputs X and targets T."""
+        J = self.cost(X, T, lam)
+        m = max(X.shape[0], 1)
+        return J, self.backward((self.layers[-1]._A - T) / self.dtype.type(m), lam)
+
+    # -- copies -----------------------------------------------------------------------------------------
+    def copy(self):
+        """An independent model with the same architecture and weights."""
+        twin = MLP(self.layer_sizes, self.hidden, self.output, self.dtype)
+        twin.params[...] = self.params
+        return twin
+
+    def __repr__(self):
+        sizes = ", ".join(str(s) for s in self.layer_sizes)
+        return (f"MLP([{sizes}], hidden={self.hidden!r}, output={self.output!r}, dtype={self.dtype.name}, "
+                f"{self.params.size:,} parameters)")
+
+
+__all__ = ["ACTIVATIONS", "Dense", "MLP", "init_scale"]

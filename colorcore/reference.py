@@ -1,0 +1,119 @@
+"""NumPy twins of every Cython kernel: same argument order, same outputs, plain array code.
+
+They define what the kernels must compute (the property tests pair each one with its kernel) and are the
+baseline the benchmarks measure against. Like the kernels, they trust their inputs.
+"""
+import numpy as np
+
+from .activations import ACTIVATIONS, apply, derivative_from_output
+
+
+# --- dense layers (pyx/dense.pyx) -------------------------------------------------------------------
+
+def dense_forward(X, W, b, A, activation):
+    """A = act(X @ W + b)."""
+    A[...] = apply(X @ W + b, ACTIVATIONS[activation])
+
+
+def dense_backward(X, W, A, dA, activation, weight_decay, dZ, dW, db, dX, compute_dX):
+    """dZ = dA * act'(A); dW = X^T dZ + weight_decay W; db = sum_rows dZ; dX = dZ W^T if compute_dX."""
+    dZ[...] = dA * derivative_from_output(A, ACTIVATIONS[activation])
+    dW[...] = X.T @ dZ + weight_decay * W
+    db[...] = dZ.sum(axis=0)
+    if compute_dX:
+        dX[...] = dZ @ W.T
+
+
+def parameter_views(params, sizes):
+    """[(W0, b0), (W1, b1), ...] as views of the flat parameter vector (layout W0, b0, W1, b1, ...)."""
+    views, offset = [], 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        W = params[offset:offset + n_in * n_out].reshape(n_in, n_out)
+        offset += n_in * n_out
+        views.append((W, params[offset:offset + n_out]))
+        offset += n_out
+    return views
+
+
+def epoch_workspace_size(sizes, batch_size):
+    """Elements of scratch space train_epoch needs (the NumPy twin allocates its own and ignores it)."""
+    largest_weights = max(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+    return batch_size * (int(np.sum(sizes)) + 2 * int(np.max(sizes))) + 2 * largest_weights
+
+
+def train_epoch(X, T, order, sizes, activations, params, grads, m1, m2, workspace, batch_size,
+                lr, beta1, beta2, eps, lam, step):
+    """One epoch of minibatch Adam on J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
+
+    Returns (step after the epoch, summed squared error of each minibatch before its update).
+    """
+    names = [ACTIVATIONS[a] for a in activations]
+    layers = parameter_views(params, sizes)
+    grad_layers = parameter_views(grads, sizes)
+    sse = 0.0
+    for start in range(0, len(order), batch_size):
+        rows = order[start:start + batch_size]
+        m = len(rows)
+        outputs = [X[rows]]
+        for (W, b), name in zip(layers, names):
+            outputs.append(apply(outputs[-1] @ W + b, name))
+        diff = outputs[-1] - T[rows]
+        sse += float(np.sum(diff * diff))
+        delta = diff / m
+        for i in range(len(layers) - 1, -1, -1):
+            (W, _), (dW, db) = layers[i], grad_layers[i]
+            delta = delta * derivative_from_output(outputs[i + 1], names[i])
+            dW[...] = outputs[i].T @ delta + (lam / m) * W
+            db[...] = delta.sum(axis=0)
+            if i > 0:
+                delta = delta @ W.T
+        step += 1
+        adam_step(params, grads, m1, m2, lr, beta1, beta2, eps, step)
+    return step, sse
+
+
+# --- optimisers (pyx/optim.pyx) ---------------------------------------------------------------------
+
+def adam_step(param, grad, m, v, lr, beta1, beta2, eps, t):
+    """One Adam step at step t >= 1 (Kingma & Ba, Algorithm 1), in place."""
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def sgd_step(param, grad, velocity, lr, momentum):
+    """velocity = momentum * velocity - lr * grad; param += velocity."""
+    velocity *= momentum
+    velocity -= lr * grad
+    param += velocity
+
+
+# --- context windows (pyx/windows.pyx) --------------------------------------------------------------
+
+NUMPY_PAD_MODES = ("edge", "reflect", "constant")  # indexed by the padding code
+
+
+def context_windows(image, radius, padding, out):
+    """out[y * w + x, (dy + r)(2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders."""
+    h, w = image.shape
+    side = 2 * radius + 1
+    padded = np.pad(image, radius, mode=NUMPY_PAD_MODES[padding])
+    for dy in range(side):
+        for dx in range(side):
+            out[:, dy * side + dx] = padded[dy:dy + h, dx:dx + w].ravel()
+
+
+# --- texture matcher (pyx/ssd.pyx) ------------------------------------------------------------------
+
+def masked_ssd(sample, offset_rows, offset_cols, weights, values, out):
+    """out[y, x] = sum_k weights[k] sum_c (sample[c, y + offset_rows[k], x + offset_cols[k]] - values[k, c])^2."""
+    n_rows, n_cols = out.shape
+    out[...] = 0
+    for k in range(len(weights)):
+        window = sample[:, offset_rows[k]:offset_rows[k] + n_rows, offset_cols[k]:offset_cols[k] + n_cols]
+        diff = window - values[k][:, None, None]
+        out += weights[k] * np.sum(diff * diff, axis=0)
