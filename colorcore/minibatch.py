@@ -3,19 +3,32 @@
 With Adam the whole epoch runs in one kernel call (pyx/dense.pyx: train_epoch), so no Python runs between
 minibatches; other optimisers take the per-layer path.
 """
+import os
+
 import numpy as np
 
 from . import _dense, reference
 from .optim import Adam
 
 
-def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_reference=False):
+def available_threads():
+    """Cores this process may use, capped by OMP_NUM_THREADS when that is set."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, min(cores, int(limit))) if limit.isdigit() and int(limit) > 0 else cores
+
+
+def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_reference=False, n_threads=None):
     """Train `model` for one pass over (X, T) and return the mean training cost seen on the way.
 
     X (n, n_inputs) and T (n, n_outputs) must have the model's dtype and be C-contiguous. Rows are
     visited in the order rng.permutation(n) (rng: seed or Generator). The returned figure is the data
     part of the seed's cost, 1/(2n) sum (y - t)^2, accumulated over the minibatches before each update.
-    `use_reference` runs the NumPy twin of the kernel instead (for benchmarks and tests).
+    `use_reference` runs the NumPy twin of the kernel instead (for benchmarks and tests). `n_threads`
+    (default: available_threads()) changes the speed of the Adam path, never its result.
     """
     model.check_inputs(X)
     model.check_targets(T, X.shape[0])
@@ -35,7 +48,7 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
         optimizer.t, sse = kernels.train_epoch(
             X, T, order, sizes, model.activation_codes, model.params, model.grads, optimizer.m, optimizer.v,
             workspace, batch_size, optimizer.lr, optimizer.beta1, optimizer.beta2, optimizer.eps, float(lam),
-            optimizer.t)
+            optimizer.t, available_threads() if n_threads is None else int(n_threads))
         return sse / (2 * n)
     sse = 0.0
     for start in range(0, n, batch_size):

@@ -36,14 +36,21 @@ def parameter_views(params, sizes):
 
 
 def epoch_workspace_size(sizes, batch_size):
-    """Elements of scratch space train_epoch needs (the NumPy twin allocates its own and ignores it)."""
-    largest_weights = max(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
-    return batch_size * (int(np.sum(sizes)) + 2 * int(np.max(sizes))) + 2 * largest_weights
+    """Elements of scratch space the kernel's train_epoch needs; the twin allocates its own and ignores it.
+
+    Same formula as the kernel: two shards of half a minibatch, each with its layers' outputs, two delta
+    buffers and two weight-sized scratch matrices, plus a second gradient vector.
+    """
+    sizes = [int(s) for s in sizes]
+    shard_rows = (batch_size + 1) // 2
+    largest_weights = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 2 * (shard_rows * (sum(sizes) + 2 * max(sizes)) + 2 * largest_weights) + n_params
 
 
 def train_epoch(X, T, order, sizes, activations, params, grads, m1, m2, workspace, batch_size,
-                lr, beta1, beta2, eps, lam, step):
-    """One epoch of minibatch Adam on J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
+                lr, beta1, beta2, eps, lam, step, n_threads=1):
+    """One epoch of minibatch Adam on J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 (n_threads is ignored).
 
     Returns (step after the epoch, summed squared error of each minibatch before its update).
     """

@@ -4,13 +4,10 @@
 # Weights are stored (n_in, n_out) so that A = act(X @ W + b); the products are written as row-wise
 # axpy loops whose inner loop runs over contiguous memory and vectorises.
 from _types cimport floating, activate, activation_backward
+from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
 
 from _adam cimport adam_update
-
-
-cdef enum:
-    BLOCK = 16  # outputs per register block: 2 AVX registers of float32, 4 of float64
 
 
 cdef inline bint is_narrow(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
@@ -26,46 +23,90 @@ cdef void transpose(const floating* A, floating* AT, Py_ssize_t rows, Py_ssize_t
             AT[c * rows + r] = A[r * cols + c]
 
 
+cdef enum:
+    TILE_COLS = 16  # a tile row is 2 AVX registers of float32 (4 of float64)
+
+
+cdef inline void accumulate_tile(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const floating* R,
+                                 Py_ssize_t r_k, Py_ssize_t K, floating* C, Py_ssize_t c_row) noexcept nogil:
+    """C[r, 0:16] += sum_k L[r * l_row + k * l_k] * R[k * r_k + 0:16] for the 4 rows r of one tile.
+
+    The 4 x 16 accumulators are local arrays with constant bounds, so they live in vector registers
+    for the whole k loop; each loaded R row is used four times.
+    """
+    cdef floating a0[TILE_COLS]
+    cdef floating a1[TILE_COLS]
+    cdef floating a2[TILE_COLS]
+    cdef floating a3[TILE_COLS]
+    cdef floating x0, x1, x2, x3
+    cdef const floating* r
+    cdef Py_ssize_t k, j
+    for j in range(TILE_COLS):
+        a0[j] = C[j]
+        a1[j] = C[c_row + j]
+        a2[j] = C[2 * c_row + j]
+        a3[j] = C[3 * c_row + j]
+    for k in range(K):
+        x0 = L[k * l_k]
+        x1 = L[l_row + k * l_k]
+        x2 = L[2 * l_row + k * l_k]
+        x3 = L[3 * l_row + k * l_k]
+        r = R + k * r_k
+        for j in range(TILE_COLS):
+            a0[j] += x0 * r[j]
+            a1[j] += x1 * r[j]
+            a2[j] += x2 * r[j]
+            a3[j] += x3 * r[j]
+    for j in range(TILE_COLS):
+        C[j] = a0[j]
+        C[c_row + j] = a1[j]
+        C[2 * c_row + j] = a2[j]
+        C[3 * c_row + j] = a3[j]
+
+
+cdef void accumulate_product(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const floating* R,
+                             Py_ssize_t r_k, Py_ssize_t K, floating* C, Py_ssize_t rows,
+                             Py_ssize_t cols) noexcept nogil:
+    """C (rows, cols; row stride cols) += L @ R where L[r, k] = L[r * l_row + k * l_k], R[k, c] = R[k * r_k + c].
+
+    Whole 4 x 16 tiles go through accumulate_tile; the ragged edges take a plain loop.
+    """
+    cdef Py_ssize_t r0, c0, r, c, k
+    cdef Py_ssize_t full_rows = rows - rows % 4, full_cols = cols - cols % TILE_COLS
+    cdef floating x
+    for r0 in range(0, full_rows, 4):
+        for c0 in range(0, full_cols // TILE_COLS):
+            accumulate_tile(L + r0 * l_row, l_row, l_k, R + c0 * TILE_COLS, r_k, K,
+                            C + r0 * cols + c0 * TILE_COLS, cols)
+    for r in range(rows):
+        # The columns right of the last full tile, and every column of the leftover rows.
+        for k in range(K):
+            x = L[r * l_row + k * l_k]
+            for c in range(full_cols if r < full_rows else 0, cols):
+                C[r * cols + c] += x * R[k * r_k + c]
+
+
 cdef void affine(const floating* X, const floating* W, const floating* WT, const floating* b, floating* Z,
                  Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     """Z = X @ W + b for X (m, n_in), W (n_in, n_out); WT = W^T for narrow layers, else NULL."""
-    cdef Py_ssize_t i, k, j, j0
-    cdef floating x, acc
-    cdef floating acc_block[BLOCK]
-    cdef floating* z
+    cdef Py_ssize_t i, k, j
+    cdef floating acc
     cdef const floating* row
     cdef const floating* w
-    for i in range(m):
-        z = Z + i * n_out
-        row = X + i * n_in
-        if WT != NULL:
+    if WT != NULL:
+        for i in range(m):
+            row = X + i * n_in
             for j in range(n_out):
                 w = WT + j * n_in
                 acc = b[j]
                 for k in range(n_in):
                     acc += row[k] * w[k]
-                z[j] = acc
-        else:
-            j0 = 0
-            while j0 + BLOCK <= n_out:
-                # A fixed-size block of outputs stays in vector registers across the whole k loop.
-                for j in range(BLOCK):
-                    acc_block[j] = b[j0 + j]
-                for k in range(n_in):
-                    x = row[k]
-                    w = W + k * n_out + j0
-                    for j in range(BLOCK):
-                        acc_block[j] += x * w[j]
-                for j in range(BLOCK):
-                    z[j0 + j] = acc_block[j]
-                j0 += BLOCK
-            for j in range(j0, n_out):
-                z[j] = b[j]
-            for k in range(n_in):
-                x = row[k]
-                w = W + k * n_out
-                for j in range(j0, n_out):
-                    z[j] += x * w[j]
+                Z[i * n_out + j] = acc
+        return
+    for i in range(m):
+        for j in range(n_out):
+            Z[i * n_out + j] = b[j]
+    accumulate_product(X, n_in, 1, W, n_out, n_in, Z, m, n_out)
 
 
 cdef void weight_gradient(const floating* X, const floating* dZ, const floating* W, floating* dW,
@@ -75,9 +116,8 @@ cdef void weight_gradient(const floating* X, const floating* dZ, const floating*
 
     dWT is scratch of n_in * n_out for narrow layers (accumulates dW^T, rows over n_in), else NULL.
     """
-    cdef Py_ssize_t i, k, j, j0
-    cdef floating x, d
-    cdef floating acc_block[BLOCK]
+    cdef Py_ssize_t i, k, j
+    cdef floating d
     cdef floating* dw
     cdef const floating* dz
     cdef const floating* row
@@ -87,71 +127,51 @@ cdef void weight_gradient(const floating* X, const floating* dZ, const floating*
         dz = dZ + i * n_out
         for j in range(n_out):
             db[j] += dz[j]
-    if dWT != NULL:
+    if dWT == NULL:
         for k in range(n_in * n_out):
-            dWT[k] = 0
-        for i in range(m):
-            dz = dZ + i * n_out
-            row = X + i * n_in
-            for j in range(n_out):
-                d = dz[j]
-                dw = dWT + j * n_in
-                for k in range(n_in):
-                    dw[k] += d * row[k]
-        for k in range(n_in):
-            for j in range(n_out):
-                dW[k * n_out + j] = dWT[j * n_in + k] + weight_decay * W[k * n_out + j]
+            dW[k] = weight_decay * W[k]
+        accumulate_product(X, 1, n_in, dZ, n_out, m, dW, n_in, n_out)  # dW[k, :] += sum_i X[i, k] dZ[i, :]
         return
+    for k in range(n_in * n_out):
+        dWT[k] = 0
+    for i in range(m):
+        dz = dZ + i * n_out
+        row = X + i * n_in
+        for j in range(n_out):
+            d = dz[j]
+            dw = dWT + j * n_in
+            for k in range(n_in):
+                dw[k] += d * row[k]
     for k in range(n_in):
-        dw = dW + k * n_out
-        j0 = 0
-        while j0 + BLOCK <= n_out:
-            # One block of a dW row stays in vector registers while the batch streams past.
-            for j in range(BLOCK):
-                acc_block[j] = weight_decay * W[k * n_out + j0 + j]
-            for i in range(m):
-                x = X[i * n_in + k]
-                dz = dZ + i * n_out + j0
-                for j in range(BLOCK):
-                    acc_block[j] += x * dz[j]
-            for j in range(BLOCK):
-                dw[j0 + j] = acc_block[j]
-            j0 += BLOCK
-        for j in range(j0, n_out):
-            dw[j] = weight_decay * W[k * n_out + j]
-        for i in range(m):
-            x = X[i * n_in + k]
-            dz = dZ + i * n_out
-            for j in range(j0, n_out):
-                dw[j] += x * dz[j]
+        for j in range(n_out):
+            dW[k * n_out + j] = dWT[j * n_in + k] + weight_decay * W[k * n_out + j]
 
 
 cdef void input_gradient(const floating* dZ, const floating* W, const floating* WT, floating* dX,
                          Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     """dX = dZ @ W^T; WT = W^T for narrow layers, else NULL."""
     cdef Py_ssize_t i, k, j
-    cdef floating acc, d
+    cdef floating d
     cdef floating* dx
-    cdef const floating* dz
     cdef const floating* w
-    for i in range(m):
-        dz = dZ + i * n_out
-        dx = dX + i * n_in
-        if WT != NULL:
-            for k in range(n_in):
-                dx[k] = 0
-            for j in range(n_out):
-                d = dz[j]
-                w = WT + j * n_in
-                for k in range(n_in):
-                    dx[k] += d * w[k]
-        else:
+    if WT == NULL:
+        for i in range(m):
             for k in range(n_in):
                 w = W + k * n_out
-                acc = 0
+                d = 0
                 for j in range(n_out):
-                    acc += dz[j] * w[j]
-                dx[k] = acc
+                    d += dZ[i * n_out + j] * w[j]
+                dX[i * n_in + k] = d
+        return
+    for i in range(m):
+        dx = dX + i * n_in
+        for k in range(n_in):
+            dx[k] = 0
+        for j in range(n_out):
+            d = dZ[i * n_out + j]
+            w = WT + j * n_in
+            for k in range(n_in):
+                dx[k] += d * w[k]
 
 
 def dense_forward(floating[:, ::1] X, floating[:, ::1] W, floating[::1] b, floating[:, ::1] A,
@@ -199,11 +219,19 @@ def dense_backward(floating[:, ::1] X, floating[:, ::1] W, floating[:, ::1] A, f
     free(scratch)
 
 
-cdef floating minibatch_step(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
-                             const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
-                             floating* params, floating* grads, floating* workspace, Py_ssize_t max_width,
-                             Py_ssize_t max_weights, floating lam) noexcept nogil:
-    """Forward and backward over the rows X[rows]; fills grads and returns the summed squared error.
+cdef enum:
+    # Each minibatch is split into this many shards whatever the thread count, so the gradient sums
+    # run in the same order with 1 thread or 2: results are bit-identical across thread counts.
+    SHARDS = 2
+
+
+cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
+                           const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
+                           const floating* params, floating* grads, floating* workspace, Py_ssize_t max_width,
+                           Py_ssize_t max_weights, floating inv_batch, floating weight_decay) noexcept nogil:
+    """Forward and backward over the rows X[rows] (one shard of a minibatch); fills grads and returns the
+    shard's summed squared error. inv_batch is 1 / (minibatch size); weight_decay is lam / (minibatch
+    size) for the shard that carries the penalty and 0 for the others.
 
     Workspace layout: W^T and dW^T scratch, the gathered inputs, each layer's output, two delta buffers.
     """
@@ -217,8 +245,8 @@ cdef floating minibatch_step(const floating* X, const floating* T, const Py_ssiz
     cdef floating* delta_in
     cdef floating* spare
     cdef bint narrow
-    cdef floating diff, sse = 0
-    cdef floating inv_m = (<floating>1) / m
+    cdef floating diff
+    cdef double sse = 0
     for i in range(m):
         for j in range(n_inputs):
             inputs[i * n_inputs + j] = X[rows[i] * n_inputs + j]
@@ -241,7 +269,7 @@ cdef floating minibatch_step(const floating* X, const floating* T, const Py_ssiz
         for j in range(n_outputs):
             diff = outputs[i * n_outputs + j] - T[rows[i] * n_outputs + j]
             sse += diff * diff
-            delta_out[i * n_outputs + j] = diff * inv_m
+            delta_out[i * n_outputs + j] = diff * inv_batch
     for layer in range(n_layers - 1, -1, -1):
         n_in, n_out = sizes[layer], sizes[layer + 1]
         offset -= n_in * n_out + n_out
@@ -249,7 +277,7 @@ cdef floating minibatch_step(const floating* X, const floating* T, const Py_ssiz
         narrow = is_narrow(n_in, n_out)
         activation_backward(outputs, delta_out, delta_out, m * n_out, activations[layer])
         weight_gradient(inputs, delta_out, params + offset, grads + offset, grads + offset + n_in * n_out,
-                        dWT if narrow else NULL, m, n_in, n_out, lam * inv_m)
+                        dWT if narrow else NULL, m, n_in, n_out, weight_decay)
         if layer > 0:
             if narrow:
                 transpose(params + offset, WT, n_in, n_out)
@@ -260,51 +288,84 @@ cdef floating minibatch_step(const floating* X, const floating* T, const Py_ssiz
     return sse
 
 
-cdef void layer_extents(const Py_ssize_t[::1] sizes, Py_ssize_t* total, Py_ssize_t* widest,
-                        Py_ssize_t* largest_weights) noexcept nogil:
-    """Sum and maximum of the layer widths, and the largest weight matrix."""
+cdef struct Extents:
+    Py_ssize_t total_width      # sum of the layer widths
+    Py_ssize_t widest           # widest layer
+    Py_ssize_t largest_weights  # elements of the largest weight matrix
+    Py_ssize_t n_params         # weights and biases of all layers
+
+
+cdef Extents layer_extents(const Py_ssize_t[::1] sizes) noexcept nogil:
+    cdef Extents e
     cdef Py_ssize_t layer
-    total[0] = widest[0] = largest_weights[0] = 0
+    e.total_width = e.widest = e.largest_weights = e.n_params = 0
     for layer in range(sizes.shape[0]):
-        total[0] += sizes[layer]
-        widest[0] = max(widest[0], sizes[layer])
+        e.total_width += sizes[layer]
+        e.widest = max(e.widest, sizes[layer])
         if layer > 0:
-            largest_weights[0] = max(largest_weights[0], sizes[layer - 1] * sizes[layer])
+            e.largest_weights = max(e.largest_weights, sizes[layer - 1] * sizes[layer])
+            e.n_params += sizes[layer - 1] * sizes[layer] + sizes[layer]
+    return e
+
+
+cdef inline Py_ssize_t shard_workspace(Extents e, Py_ssize_t shard_rows) noexcept nogil:
+    return shard_rows * (e.total_width + 2 * e.widest) + 2 * e.largest_weights
 
 
 def epoch_workspace_size(const Py_ssize_t[::1] sizes, Py_ssize_t batch_size):
-    """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size."""
-    cdef Py_ssize_t total, widest, largest_weights
-    layer_extents(sizes, &total, &widest, &largest_weights)
-    return batch_size * (total + 2 * widest) + 2 * largest_weights
+    """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size:
+    per shard its scratch, plus a gradient vector for every shard after the first."""
+    cdef Extents e = layer_extents(sizes)
+    cdef Py_ssize_t shard_rows = (batch_size + SHARDS - 1) // SHARDS
+    return SHARDS * shard_workspace(e, shard_rows) + (SHARDS - 1) * e.n_params
 
 
 def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] order,
                 const Py_ssize_t[::1] sizes, const int[::1] activations,
                 floating[::1] params, floating[::1] grads, floating[::1] m1, floating[::1] m2,
                 floating[::1] workspace, Py_ssize_t batch_size,
-                double lr, double beta1, double beta2, double eps, double lam, Py_ssize_t step):
+                double lr, double beta1, double beta2, double eps, double lam, Py_ssize_t step,
+                int n_threads=1):
     """One epoch of minibatch Adam on the seed's cost, entirely in C.
 
     Visits the rows of X and T in `order`, batch_size at a time (the last batch may be smaller); for each
     minibatch computes the gradient of 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 into `grads` and takes one
     Adam step on the flat `params` (layout: W0, b0, W1, b1, ...) with moments m1, m2. `workspace` holds
-    epoch_workspace_size(sizes, min(batch_size, n)) elements.
+    epoch_workspace_size(sizes, min(batch_size, n)) elements. The shards of a minibatch run on up to
+    n_threads OpenMP threads where the build has OpenMP; the result does not depend on n_threads.
     Returns (step after the epoch, summed squared error of the minibatches before their updates).
     """
     cdef Py_ssize_t n = order.shape[0], n_layers = sizes.shape[0] - 1, n_params = params.shape[0]
-    cdef Py_ssize_t start, m, total, widest, largest_weights
-    cdef double sse = 0
-    if n == 0 or n_params == 0:
+    cdef Extents e = layer_extents(sizes)
+    cdef Py_ssize_t start, m, shard, first, count, k, stride
+    cdef Py_ssize_t shard_rows = (min(batch_size, n) + SHARDS - 1) // SHARDS
+    cdef double sse = 0, shard_sse[SHARDS]
+    cdef floating* shard_grads[SHARDS]
+    cdef floating inv_batch
+    if n == 0:
         return step, 0.0
+    n_threads = max(1, min(n_threads, SHARDS))
+    stride = shard_workspace(e, shard_rows)
+    shard_grads[0] = &grads[0]
+    for shard in range(1, SHARDS):
+        shard_grads[shard] = &workspace[0] + SHARDS * stride + (shard - 1) * n_params
     with nogil:
-        layer_extents(sizes, &total, &widest, &largest_weights)
         start = 0
         while start < n:
             m = min(batch_size, n - start)
-            sse += minibatch_step(&X[0, 0], &T[0, 0], &order[start], m, &sizes[0], &activations[0], n_layers,
-                                  &params[0], &grads[0], &workspace[0], widest, largest_weights,
-                                  <floating>lam)
+            inv_batch = (<floating>1) / m
+            for shard in prange(SHARDS, schedule="static", num_threads=n_threads):
+                first = min(m, shard * ((m + SHARDS - 1) // SHARDS))
+                count = min(m, first + (m + SHARDS - 1) // SHARDS) - first
+                shard_sse[shard] = shard_gradient(
+                    &X[0, 0], &T[0, 0], &order[start + first], count, &sizes[0], &activations[0], n_layers,
+                    &params[0], shard_grads[shard], &workspace[0] + shard * stride, e.widest,
+                    e.largest_weights, inv_batch, <floating>(lam / m) if shard == 0 else 0)
+            for shard in range(SHARDS):
+                sse += shard_sse[shard]
+            for shard in range(1, SHARDS):
+                for k in range(n_params):
+                    grads[k] += shard_grads[shard][k]
             step += 1
             adam_update(&params[0], &grads[0], &m1[0], &m2[0], n_params, lr, beta1, beta2, eps, step)
             start += m
