@@ -1,0 +1,29 @@
+"""Helpers shared by the benchmarks: best-of-n timing and a Markdown table printer."""
+import os
+import platform
+import time
+
+
+def best_time(run, repeats):
+    """Smallest wall time of `repeats` calls of run() (the least disturbed by other work on the machine)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def machine_line():
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return f"{platform.processor() or platform.machine()}, {cores} cores, Python {platform.python_version()}"
+
+
+def print_table(header, rows):
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")

@@ -1,0 +1,25 @@
+"""Shared test settings: hypothesis profiles, tolerances per dtype, the real-photo data folder."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# Kernel vs NumPy twin: float32 sums are reassociated by the compiler, so they differ in the last bits.
+TOLERANCE = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
+
+SHARED_DATA = Path(os.environ.get("COLORCORE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data():
+    """../shared/data beside the checkout; tests that need real photos skip cleanly without it."""
+    if not (SHARED_DATA / "cifar10-jpg").is_dir():
+        pytest.skip(f"real-photo data not found at {SHARED_DATA}")
+    return SHARED_DATA
