@@ -116,11 +116,48 @@ def context_windows(image, radius, padding, out):
 
 # --- texture matcher (pyx/ssd.pyx) ------------------------------------------------------------------
 
-def masked_ssd(sample, offset_rows, offset_cols, weights, values, out):
-    """out[y, x] = sum_k weights[k] sum_c (sample[c, y + offset_rows[k], x + offset_cols[k]] - values[k, c])^2."""
-    n_rows, n_cols = out.shape
+def masked_ssd(sample, window, offset_rows, offset_cols, weights, values, out):
+    """out[y, x] = sum_k weights[k] sum_c (sample[c, y + offset_rows[k], x + offset_cols[k]] - values[k, c])^2
+    for every window inside the sample; out is (H - window + 1, W) and its last window - 1 columns are 0."""
+    n_rows = out.shape[0]
+    n_cols = sample.shape[2] - window + 1
     out[...] = 0
     for k in range(len(weights)):
-        window = sample[:, offset_rows[k]:offset_rows[k] + n_rows, offset_cols[k]:offset_cols[k] + n_cols]
-        diff = window - values[k][:, None, None]
-        out += weights[k] * np.sum(diff * diff, axis=0)
+        r, c = offset_rows[k], offset_cols[k]
+        diff = sample[:, r:r + n_rows, c:c + n_cols] - values[k][:, None, None]
+        out[:, :n_cols] += weights[k] * np.sum(diff * diff, axis=0)
+
+
+def grow_pixels(image, known, sample, usable, gaussian, pixel_rows, pixel_cols, uniforms, match_tolerance, max_error,
+                offset_rows, offset_cols, weights, values, errors):
+    """One pass of Efros & Leung over the listed pixels, in order; returns how many were filled.
+
+    Same arguments as the kernel (pyx/ssd.pyx); the scratch arrays are used the same way.
+    """
+    n_channels, w = image.shape[0], gaussian.shape[0]
+    half = w // 2
+    filled = 0
+    for p in range(len(pixel_rows)):
+        y, x = pixel_rows[p], pixel_cols[p]
+        valid = known[y:y + w, x:x + w].astype(bool)
+        n_valid = int(valid.sum())
+        if n_valid == 0:
+            continue
+        offset_rows[:n_valid], offset_cols[:n_valid] = np.nonzero(valid)
+        weights[:n_valid] = gaussian[valid]
+        weights[:n_valid] /= weights[:n_valid].sum() * n_channels
+        values[:n_valid] = image[:, y:y + w, x:x + w][:, valid].T
+        masked_ssd(sample, w, offset_rows[:n_valid], offset_cols[:n_valid], weights[:n_valid], values[:n_valid],
+                   errors)
+        good_errors = np.where(usable.astype(bool), errors[:, :usable.shape[1]], np.inf)
+        best = good_errors.min()
+        if not np.isfinite(best):
+            continue
+        good = np.flatnonzero(good_errors.ravel() <= best * (1 + match_tolerance))
+        choice = good[min(int(uniforms[p] * len(good)), len(good) - 1)]
+        best_y, best_x = divmod(int(choice), usable.shape[1])
+        if errors[best_y, best_x] < max_error:
+            image[:, y + half, x + half] = sample[:, best_y + half, best_x + half]
+            known[y + half, x + half] = 1
+            filled += 1
+    return filled

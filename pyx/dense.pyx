@@ -339,7 +339,8 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     cdef Extents e = layer_extents(sizes)
     cdef Py_ssize_t start, m, shard, first, count, k, stride
     cdef Py_ssize_t shard_rows = (min(batch_size, n) + SHARDS - 1) // SHARDS
-    cdef double sse = 0, shard_sse[SHARDS]
+    cdef double sse = 0
+    cdef double shard_sse[SHARDS]
     cdef floating* shard_grads[SHARDS]
     cdef floating inv_batch
     if n == 0:
@@ -358,7 +359,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
                 first = min(m, shard * ((m + SHARDS - 1) // SHARDS))
                 count = min(m, first + (m + SHARDS - 1) // SHARDS) - first
                 shard_sse[shard] = shard_gradient(
-                    &X[0, 0], &T[0, 0], &order[start + first], count, &sizes[0], &activations[0], n_layers,
+                    &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
                     &params[0], shard_grads[shard], &workspace[0] + shard * stride, e.widest,
                     e.largest_weights, inv_batch, <floating>(lam / m) if shard == 0 else 0)
             for shard in range(SHARDS):

@@ -1,39 +1,174 @@
-# The Efros-Leung matcher: windowed, Gaussian-weighted, validity-masked sum of squared differences.
-# Inputs are checked by colorcore/texture.py; the template arrives as its valid pixels only, so
-# invalid template pixels cost no work.
+# The Efros-Leung matcher: windowed, Gaussian-weighted, validity-masked sum of squared differences,
+# and one growing pass of the synthesis built on it. Inputs are checked by colorcore/texture.py.
 from cython.parallel cimport prange
 
 from _types cimport floating
 
 
-def masked_ssd(floating[:, :, ::1] sample, const Py_ssize_t[::1] offset_rows,
+cdef enum:
+    CHUNK = 512  # candidates per block: a block of errors stays in L1 while every template pixel passes
+
+
+cdef void window_errors(const floating* sample, Py_ssize_t n_channels, Py_ssize_t sample_h, Py_ssize_t sample_w,
+                        Py_ssize_t window, const Py_ssize_t* offset_rows, const Py_ssize_t* offset_cols,
+                        const floating* weights, const floating* values, Py_ssize_t n_valid, floating* out,
+                        bint parallel) noexcept nogil:
+    """Errors of every window of the sample against the template, into out (sample_h - window + 1, sample_w).
+
+    Candidates are numbered along the flattened sample, so for one template pixel the sample values of
+    all candidates are one contiguous run: the inner loop is long and vectorises. Numbers that fall in
+    the last window - 1 columns of a row are not windows; they are computed on the way and then zeroed.
+    Template pixels are taken four at a time so each error is loaded and stored once per four.
+    """
+    cdef Py_ssize_t n_rows = sample_h - window + 1, n_cols = sample_w - window + 1
+    cdef Py_ssize_t length = (n_rows - 1) * sample_w + n_cols
+    cdef Py_ssize_t n_terms = n_valid * n_channels, n_chunks = (length + CHUNK - 1) // CHUNK
+    cdef Py_ssize_t chunk, first, count, i, term, k, y, x
+    cdef floating w0, w1, w2, w3, t0, t1, t2, t3, d0, d1, d2, d3
+    cdef const floating* s0
+    cdef const floating* s1
+    cdef const floating* s2
+    cdef const floating* s3
+    cdef floating* acc
+    for chunk in prange(n_chunks, schedule="static", use_threads_if=parallel):
+        first = chunk * CHUNK
+        count = min(CHUNK, length - first)
+        acc = out + first
+        for i in range(count):
+            acc[i] = 0
+        # term = k * n_channels + c: template pixel k in channel c.
+        term = 0
+        while term < n_terms:
+            if term + 4 <= n_terms:
+                s0 = term_source(sample, term, n_channels, sample_h, sample_w, offset_rows, offset_cols) + first
+                s1 = term_source(sample, term + 1, n_channels, sample_h, sample_w, offset_rows, offset_cols) + first
+                s2 = term_source(sample, term + 2, n_channels, sample_h, sample_w, offset_rows, offset_cols) + first
+                s3 = term_source(sample, term + 3, n_channels, sample_h, sample_w, offset_rows, offset_cols) + first
+                w0, w1 = weights[term // n_channels], weights[(term + 1) // n_channels]
+                w2, w3 = weights[(term + 2) // n_channels], weights[(term + 3) // n_channels]
+                t0, t1, t2, t3 = values[term], values[term + 1], values[term + 2], values[term + 3]
+                for i in range(count):
+                    d0 = s0[i] - t0
+                    d1 = s1[i] - t1
+                    d2 = s2[i] - t2
+                    d3 = s3[i] - t3
+                    acc[i] += w0 * d0 * d0 + w1 * d1 * d1 + w2 * d2 * d2 + w3 * d3 * d3
+                term = term + 4
+            else:
+                s0 = term_source(sample, term, n_channels, sample_h, sample_w, offset_rows, offset_cols) + first
+                w0, t0 = weights[term // n_channels], values[term]
+                for i in range(count):
+                    d0 = s0[i] - t0
+                    acc[i] += w0 * d0 * d0
+                term = term + 1
+    for y in range(n_rows):
+        for x in range(n_cols, sample_w):
+            out[y * sample_w + x] = 0
+
+
+cdef inline const floating* term_source(const floating* sample, Py_ssize_t term, Py_ssize_t n_channels,
+                                        Py_ssize_t sample_h, Py_ssize_t sample_w, const Py_ssize_t* offset_rows,
+                                        const Py_ssize_t* offset_cols) noexcept nogil:
+    """Where the sample values of template term (pixel k, channel c) start for the candidate at (0, 0)."""
+    cdef Py_ssize_t k = term // n_channels, c = term % n_channels
+    return sample + (c * sample_h + offset_rows[k]) * sample_w + offset_cols[k]
+
+
+def masked_ssd(floating[:, :, ::1] sample, Py_ssize_t window, const Py_ssize_t[::1] offset_rows,
                const Py_ssize_t[::1] offset_cols, floating[::1] weights, floating[:, ::1] values,
                floating[:, ::1] out):
     """Weighted SSD between a template and every window of the sample.
 
     sample       (C, H, W) channel planes
+    window       side of the (square) window
     offset_rows  (K,) row of each valid template pixel inside the window
     offset_cols  (K,) column of each valid template pixel inside the window
     weights      (K,) Gaussian weight of each valid pixel, already divided by C * (sum of the weights)
     values       (K, C) the template's values at those pixels
-    out          (H - w + 1, W - w + 1) error of the window whose top-left corner is (y, x)
+    out          (H - window + 1, W): out[y, x] is the error of the window with top-left corner (y, x) for
+                 x <= W - window; the last window - 1 columns are set to 0 (no window starts there)
     """
-    cdef Py_ssize_t n_channels = sample.shape[0], n_rows = out.shape[0], n_cols = out.shape[1]
     cdef Py_ssize_t n_valid = weights.shape[0]
-    cdef Py_ssize_t y, x, k, c
-    cdef floating weight, target, diff
-    cdef floating* acc
-    cdef const floating* source
-    for y in prange(n_rows, nogil=True, schedule="static"):
-        acc = &out[y, 0]
-        for x in range(n_cols):
-            acc[x] = 0
-        # Candidates in the inner loop: contiguous in both the sample row and the output row.
-        for k in range(n_valid):
-            weight = weights[k]
-            for c in range(n_channels):
-                target = values[k, c]
-                source = &sample[c, y + offset_rows[k], offset_cols[k]]
-                for x in range(n_cols):
-                    diff = source[x] - target
-                    acc[x] += weight * diff * diff
+    cdef bint parallel = out.shape[0] * out.shape[1] * n_valid * sample.shape[0] > 100000
+    if out.shape[0] == 0 or out.shape[1] == 0:
+        return
+    with nogil:
+        window_errors(&sample[0, 0, 0], sample.shape[0], sample.shape[1], sample.shape[2], window,
+                      &offset_rows[0] if n_valid else NULL, &offset_cols[0] if n_valid else NULL,
+                      &weights[0] if n_valid else NULL, &values[0, 0] if n_valid else NULL, n_valid,
+                      &out[0, 0], parallel)
+
+
+def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating[:, :, ::1] sample,
+                const unsigned char[:, ::1] usable, floating[:, ::1] gaussian,
+                const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols, const double[::1] uniforms,
+                double match_tolerance, double max_error,
+                Py_ssize_t[::1] offset_rows, Py_ssize_t[::1] offset_cols, floating[::1] weights,
+                floating[:, ::1] values, floating[:, ::1] errors):
+    """One pass of Efros & Leung over the listed pixels, in order; returns how many were filled.
+
+    image        (C, H + w - 1, W + w - 1) the image being grown, padded by w // 2 on each side
+    known        (H + w - 1, W + w - 1) 1 where image holds a value (0 in the padding); updated
+    sample       (C, Hs, Ws) where candidate windows come from
+    usable       (Hs - w + 1, Ws - w + 1) 1 for windows that may be copied from
+    gaussian     (w, w) the Gaussian weights of a window
+    pixel_rows, pixel_cols  (P,) pixels to grow, in image (unpadded) coordinates
+    uniforms     (P,) numbers in [0, 1) that pick among the good matches, drawn by the caller
+    match_tolerance  candidates within (1 + match_tolerance) of the best error are good matches
+    max_error    a pixel is filled only when its chosen match's error is below this
+    offset_rows, offset_cols, weights (w * w,), values (w * w, C), errors (Hs - w + 1, Ws): scratch
+    """
+    cdef Py_ssize_t n_channels = image.shape[0], w = gaussian.shape[0]
+    cdef Py_ssize_t n_rows = usable.shape[0], n_cols = usable.shape[1]
+    cdef Py_ssize_t p, y, x, dy, dx, c, k, n_valid, n_good, pick, filled = 0
+    cdef Py_ssize_t best_y = 0, best_x = 0
+    cdef floating total, best, limit, e
+    cdef bint parallel = n_rows * n_cols * w * w * n_channels > 200000
+    with nogil:
+        for p in range(pixel_rows.shape[0]):
+            y, x = pixel_rows[p], pixel_cols[p]
+            # The template: the known pixels of the window centred on (y, x).
+            n_valid, total = 0, 0
+            for dy in range(w):
+                for dx in range(w):
+                    if known[y + dy, x + dx]:
+                        offset_rows[n_valid], offset_cols[n_valid] = dy, dx
+                        weights[n_valid] = gaussian[dy, dx]
+                        total += gaussian[dy, dx]
+                        for c in range(n_channels):
+                            values[n_valid, c] = image[c, y + dy, x + dx]
+                        n_valid += 1
+            if n_valid == 0:
+                continue
+            for k in range(n_valid):
+                weights[k] /= total * n_channels
+            window_errors(&sample[0, 0, 0], n_channels, sample.shape[1], sample.shape[2], w, &offset_rows[0],
+                          &offset_cols[0], &weights[0], &values[0, 0], n_valid, &errors[0, 0], parallel)
+            # All usable windows within (1 + tolerance) of the best are good; pick one uniformly.
+            best = -1
+            for dy in range(n_rows):
+                for dx in range(n_cols):
+                    if usable[dy, dx] and (best < 0 or errors[dy, dx] < best):
+                        best = errors[dy, dx]
+            if best < 0:
+                continue
+            limit = best * (1 + match_tolerance)
+            n_good = 0
+            for dy in range(n_rows):
+                for dx in range(n_cols):
+                    if usable[dy, dx] and errors[dy, dx] <= limit:
+                        n_good += 1
+            pick = min(<Py_ssize_t>(uniforms[p] * n_good), n_good - 1)
+            e = best
+            for dy in range(n_rows):
+                for dx in range(n_cols):
+                    if usable[dy, dx] and errors[dy, dx] <= limit:
+                        if pick == 0:
+                            best_y, best_x, e = dy, dx, errors[dy, dx]
+                        pick -= 1
+            if e < max_error:
+                for c in range(n_channels):
+                    image[c, y + w // 2, x + w // 2] = sample[c, best_y + w // 2, best_x + w // 2]
+                known[y + w // 2, x + w // 2] = 1
+                filled += 1
+    return filled

@@ -1,0 +1,39 @@
+"""What every command-line entry point shares: one-line errors, exit status 2 for bad usage or input,
+and a clean stop on Ctrl-C."""
+import argparse
+import sys
+
+# Errors a user can cause with their arguments or files; anything else is a bug and keeps its traceback.
+USER_ERRORS = (ValueError, TypeError, OSError)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with the house style: usage errors are one line plus a hint, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def run(main, argv=None):
+    """Run main(argv); turn user errors into `prog: error: ...` and exit 2, Ctrl-C into exit 130."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print("interrupted; no output was written or overwritten", file=sys.stderr)
+        return 130
+    except USER_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def parse_size(text):
+    """'128x96' (width x height) or '128' (square) -> (height, width)."""
+    parts = text.lower().split("x")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) not in (1, 2) or min(numbers) < 1:
+        raise argparse.ArgumentTypeError(f"size must look like 128x96 (width x height) or 128, got {text!r}")
+    width, height = numbers if len(numbers) == 2 else numbers * 2
+    return height, width

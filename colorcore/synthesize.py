@@ -1,0 +1,41 @@
+"""Synthesize a new texture image from a sample texture (Efros-Leung non-parametric sampling).
+
+    python -m colorcore.synthesize brick.png --size 128x128 -o brick_big.png [--window 15] [--seed 0]
+
+The output is written only when the synthesis is complete.
+"""
+from pathlib import Path
+
+from . import cli
+from .io import read_image, write_image
+from .texture import synthesize
+
+
+def build_parser():
+    parser = cli.ArgumentParser(prog="python -m colorcore.synthesize", description=__doc__,
+                                formatter_class=cli.argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sample", type=Path, help="sample texture image (gray or RGB)")
+    parser.add_argument("--size", type=cli.parse_size, required=True, help="output size WIDTHxHEIGHT, e.g. 128x128")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="where to write the texture")
+    parser.add_argument("--window", type=int, default=15, help="odd neighbourhood size (default: 15)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same texture (default: 0)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.output.resolve() == args.sample.resolve():
+        raise ValueError(f"-o {args.output} would overwrite the sample; choose another output file")
+    sample = read_image(args.sample)
+    if sample.ndim == 3 and sample.shape[2] == 4:
+        sample = sample[:, :, :3]
+    texture = synthesize(sample, args.size, window=args.window, seed=args.seed, progress=not args.quiet)
+    write_image(args.output, texture)
+    height, width = args.size
+    print(f"synthesized {width}x{height} -> {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli.run(main))

@@ -1,0 +1,228 @@
+"""Texture synthesis and hole filling by non-parametric sampling (Efros & Leung, ICCV 1999).
+
+Each unknown pixel on the boundary of the known region is given the centre of a window of the sample
+whose known neighbourhood matches its own under a Gaussian-weighted SSD. The matcher and one growing
+pass run in the kernel (pyx/ssd.pyx); the passes, the pixel order and all checks are here.
+
+References
+----------
+A. A. Efros and T. K. Leung, "Texture synthesis by non-parametric sampling", ICCV 1999.
+"""
+import numpy as np
+from scipy import ndimage
+from tqdm.auto import tqdm
+
+from . import _ssd, reference
+
+MATCH_TOLERANCE = 0.1   # ErrThreshold: good matches lie within (1 + 0.1) of the best
+MAX_ERROR = 0.3         # MaxErrThreshold: a match is accepted only below this error...
+MAX_ERROR_GROWTH = 1.1  # ...which grows by this factor after a pass that filled nothing
+SEED_SIZE = 3           # side of the seed patch a synthesis starts from
+DTYPE = np.float32      # the grid the matcher works in; values are in [0, 1]
+
+
+def gaussian_window(window, dtype=DTYPE):
+    """(window, window) Gaussian weights with sigma = window / 6.4, as in the paper."""
+    sigma = window / 6.4
+    r = np.arange(window) - window // 2
+    g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma ** 2))
+    return (g / g.max()).astype(dtype)
+
+
+# --- input checks -------------------------------------------------------------------------------------
+
+def as_float_image(image, name="image"):
+    """(H, W, C) float array in [0, 1] from a gray or colour uint8 / float array or PIL image.
+
+    Returns the array, the input dtype, and whether the input was 2-D.
+    """
+    array = np.asarray(image)
+    if array.dtype == np.uint8:
+        floats = array.astype(np.float64) / 255
+    elif array.dtype.kind == "f":
+        floats = array.astype(np.float64)
+        if not np.isfinite(floats).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+        if floats.size and (floats.min() < 0 or floats.max() > 1):
+            raise ValueError(f"{name} has values outside [0, 1]; float images must be scaled to [0, 1]")
+    else:
+        raise TypeError(f"{name} must be uint8 or float in [0, 1], got dtype {array.dtype}")
+    if array.ndim == 2:
+        floats = floats[:, :, None]
+    elif array.ndim != 3 or not 1 <= array.shape[2] <= 4:
+        raise ValueError(f"{name} must be (H, W) gray or (H, W, C) with 1 to 4 channels, got shape {array.shape}")
+    return floats, array.dtype, array.ndim == 2
+
+
+def from_float_image(floats, dtype, was_2d):
+    """Back to the caller's dtype and layout (uint8 rounds to nearest)."""
+    out = floats[:, :, 0] if was_2d else floats
+    if dtype == np.uint8:
+        return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+    return out.astype(dtype)
+
+
+def check_window(window, *shapes):
+    """The window must be an odd integer >= 3 that fits inside every given (H, W)."""
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)):
+        raise TypeError(f"window must be an odd integer, got {window!r}")
+    window = int(window)
+    if window < 3 or window % 2 == 0:
+        raise ValueError(f"window must be an odd integer >= 3 (the paper uses 15), got {window}")
+    smallest = min(min(shape[:2]) for shape in shapes)
+    if window > smallest:
+        raise ValueError(f"window {window} is larger than the sample ({smallest} pixels on its short side); "
+                         f"use --window {smallest if smallest % 2 else smallest - 1} or less")
+    return window
+
+
+# --- the growing loop ---------------------------------------------------------------------------------
+
+def window_sums(mask, window):
+    """Sum of mask over the window centred on every pixel (zero outside), by a summed-area table."""
+    half = window // 2
+    padded = np.pad(mask.astype(np.int32), half + 1)[: mask.shape[0] + 2 * half + 1, : mask.shape[1] + 2 * half + 1]
+    table = padded.cumsum(0).cumsum(1)
+    h, w = mask.shape
+    return (table[window:window + h, window:window + w] - table[:h, window:window + w]
+            - table[window:window + h, :w] + table[:h, :w])
+
+
+def grow(canvas, known, sample, usable, window, rng, progress=False, use_reference=False):
+    """Fill every unknown pixel of canvas (H, W, C) in place, growing out from the known ones.
+
+    known (H, W) bool is where canvas holds values; sample (Hs, Ws, C) supplies candidate windows, of which
+    only those with usable (Hs - w + 1, Ws - w + 1) true may be copied. Follows the paper's pseudo-code:
+    each pass visits the unknown pixels that touch known ones, most known neighbours first (ties broken
+    at random), and raises the acceptance threshold by 10% after a pass that filled nothing.
+    """
+    kernels = reference if use_reference else _ssd
+    half = window // 2
+    n_channels = canvas.shape[2]
+    planes = np.ascontiguousarray(np.pad(canvas, ((half, half), (half, half), (0, 0))).transpose(2, 0, 1), dtype=DTYPE)
+    known_padded = np.pad(known, half).astype(np.uint8)
+    sample_planes = np.ascontiguousarray(sample.transpose(2, 0, 1), dtype=DTYPE)
+    usable = np.ascontiguousarray(usable, dtype=np.uint8)
+    gaussian = gaussian_window(window)
+    scratch = dict(offset_rows=np.empty(window * window, np.intp), offset_cols=np.empty(window * window, np.intp),
+                   weights=np.empty(window * window, DTYPE), values=np.empty((window * window, n_channels), DTYPE),
+                   errors=np.empty((usable.shape[0], sample.shape[1]), DTYPE))
+    max_error = MAX_ERROR
+    core = (slice(half, -half or None), slice(half, -half or None))
+    remaining = int((~known).sum())
+    with tqdm(total=remaining, disable=not progress, unit="px", desc="growing", leave=False) as bar:
+        while remaining:
+            known_core = known_padded[core].astype(bool)
+            frontier = ~known_core & ndimage.binary_dilation(known_core, structure=np.ones((3, 3), bool))
+            rows, cols = np.nonzero(frontier)
+            neighbours = window_sums(known_core, window)[rows, cols]
+            order = np.lexsort((rng.random(rows.size), -neighbours))
+            filled = kernels.grow_pixels(
+                planes, known_padded, sample_planes, usable, gaussian, rows[order].astype(np.intp),
+                cols[order].astype(np.intp), rng.random(rows.size), MATCH_TOLERANCE, max_error, **scratch)
+            if filled == 0:
+                max_error *= MAX_ERROR_GROWTH
+            remaining -= filled
+            bar.update(filled)
+    canvas[...] = planes[:, half:planes.shape[1] - half, half:planes.shape[2] - half].transpose(1, 2, 0)
+    return canvas
+
+
+# --- public API ---------------------------------------------------------------------------------------
+
+def synthesize(sample, size, window=15, seed=0, progress=False, use_reference=False):
+    """Grow a new texture of `size` from a sample texture.
+
+    Parameters
+    ----------
+    sample : array (H, W) or (H, W, C), uint8 or float in [0, 1], or a PIL image
+    size : int or (height, width)
+    window : odd int, the neighbourhood side (the paper's WindowSize; 15 by default)
+    seed : int or numpy.random.Generator; the same seed gives the same texture
+    progress : show a progress bar over pixels
+    use_reference : run the NumPy twin of the kernel (for benchmarks and tests)
+
+    Returns
+    -------
+    array of `size` with the sample's channels and dtype.
+
+    Examples
+    --------
+    >>> stripes = np.tile(np.array([0, 0, 255, 255], np.uint8), (8, 2))
+    >>> synthesize(stripes, (10, 10), window=3).shape
+    (10, 10)
+    """
+    floats, dtype, was_2d = as_float_image(sample, "sample")
+    height, width = (size, size) if np.isscalar(size) else tuple(size)
+    if int(height) != height or int(width) != width or min(height, width) < 1:
+        raise ValueError(f"size must be positive integers (height, width), got {size!r}")
+    height, width = int(height), int(width)
+    window = check_window(window, floats.shape)
+    rng = np.random.default_rng(seed)
+    canvas = np.zeros((height, width, floats.shape[2]))
+    known = np.zeros((height, width), bool)
+    # Start from a random SEED_SIZE x SEED_SIZE patch of the sample, placed in the middle.
+    patch_h, patch_w = min(SEED_SIZE, height), min(SEED_SIZE, width)
+    sy = rng.integers(0, floats.shape[0] - patch_h + 1)
+    sx = rng.integers(0, floats.shape[1] - patch_w + 1)
+    cy, cx = (height - patch_h) // 2, (width - patch_w) // 2
+    canvas[cy:cy + patch_h, cx:cx + patch_w] = floats[sy:sy + patch_h, sx:sx + patch_w]
+    known[cy:cy + patch_h, cx:cx + patch_w] = True
+    usable = np.ones((floats.shape[0] - window + 1, floats.shape[1] - window + 1), bool)
+    grow(canvas, known, floats, usable, window, rng, progress, use_reference)
+    return from_float_image(canvas, dtype, was_2d)
+
+
+def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_reference=False):
+    """Fill the masked pixels of an image with texture grown from the rest of it.
+
+    Parameters
+    ----------
+    image : array (H, W) or (H, W, C), uint8 or float in [0, 1], or a PIL image
+    mask : array (H, W); nonzero / True marks the hole
+    window : odd int, the neighbourhood side (15 by default)
+    seed : int or numpy.random.Generator; the same seed gives the same fill
+    sample : optional image to copy windows from; by default the image's own fully known windows
+    progress, use_reference : as for synthesize
+
+    Returns
+    -------
+    A copy of image, same dtype and shape, with the hole filled; pixels outside the mask are unchanged.
+    """
+    floats, dtype, was_2d = as_float_image(image, "image")
+    hole = np.asarray(mask)
+    if hole.ndim == 3 and hole.shape[2] == 1:
+        hole = hole[:, :, 0]
+    if hole.shape != floats.shape[:2]:
+        raise ValueError(f"mask has shape {hole.shape} but the image is {floats.shape[0]}x{floats.shape[1]}; "
+                         "they must be the same size")
+    hole = hole.astype(bool)
+    if not hole.any():
+        return np.array(image, copy=True)
+    if hole.all():
+        raise ValueError("the mask covers the whole image; nothing is left to grow from (pass sample= to "
+                         "synthesize from another image)")
+    if sample is None:
+        source = floats
+        window = check_window(window, floats.shape)
+        # Windows with no hole pixel in them: the image's fully known windows.
+        holes_in_window = window_sums(hole, window)[window // 2: hole.shape[0] - window // 2,
+                                                    window // 2: hole.shape[1] - window // 2]
+        usable = holes_in_window == 0
+        if not usable.any():
+            raise ValueError(f"no fully known {window}x{window} window in the image to copy from; "
+                             "use a smaller window or a smaller hole, or pass a sample image")
+    else:
+        source, _, _ = as_float_image(sample, "sample")
+        if source.shape[2] != floats.shape[2]:
+            raise ValueError(f"sample has {source.shape[2]} channels but the image has {floats.shape[2]}")
+        window = check_window(window, source.shape)
+        usable = np.ones((source.shape[0] - window + 1, source.shape[1] - window + 1), bool)
+    rng = np.random.default_rng(seed)
+    canvas = np.where(hole[:, :, None], 0.0, floats)
+    grow(canvas, ~hole, source, usable, window, rng, progress, use_reference)
+    # Only hole pixels take new values, so known pixels come back bit for bit.
+    result = np.array(image, copy=True)
+    filled = from_float_image(canvas, dtype, was_2d)
+    result[hole] = filled[hole]
+    return result
