@@ -7,7 +7,8 @@ from .gradcheck import gradcheck
 from .minibatch import train_epoch
 from .nn import MLP, Dense
 from .optim import SGD, Adam
+from .texture import fill_holes, synthesize
 
 __version__ = "0.1.0"
 
-__all__ = ["MLP", "Dense", "Adam", "SGD", "gradcheck", "train_epoch", "__version__"]
+__all__ = ["MLP", "Dense", "Adam", "SGD", "gradcheck", "train_epoch", "synthesize", "fill_holes", "__version__"]

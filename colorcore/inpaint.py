@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cli
-from .io import read_image, write_image
+from .io import check_image_path, read_image, write_image
 from .texture import fill_holes
 
 
@@ -29,6 +29,7 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    check_image_path(args.output)  # before the work, not after it
     for given in (args.image, args.mask):
         if given is not None and args.output.resolve() == given.resolve():
             raise ValueError(f"-o {args.output} would overwrite an input; choose another output file")

@@ -65,11 +65,17 @@ def to_uint8(image):
     return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
 
 
-def write_image(path, image):
-    """Write a uint8 or [0, 1] float image (H, W) or (H, W, 3|4); the format follows the suffix."""
+def check_image_path(path):
+    """The path, when its suffix names an image format we can write; ValueError otherwise."""
     path = Path(path)
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise ValueError(f"{path}: unknown image format; use one of {', '.join(IMAGE_SUFFIXES)}")
+    return path
+
+
+def write_image(path, image):
+    """Write a uint8 or [0, 1] float image (H, W) or (H, W, 3|4); the format follows the suffix."""
+    path = check_image_path(path)
     pixels = to_uint8(image)
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]

@@ -7,7 +7,7 @@ The output is written only when the synthesis is complete.
 from pathlib import Path
 
 from . import cli
-from .io import read_image, write_image
+from .io import check_image_path, read_image, write_image
 from .texture import synthesize
 
 
@@ -25,6 +25,7 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    check_image_path(args.output)  # before the work, not after it
     if args.output.resolve() == args.sample.resolve():
         raise ValueError(f"-o {args.output} would overwrite the sample; choose another output file")
     sample = read_image(args.sample)

@@ -1,0 +1,111 @@
+"""The windowed SSD matcher and the growing pass against brute force and their NumPy twins."""
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from colorcore import _ssd, reference
+from colorcore.texture import gaussian_window
+
+from conftest import TOLERANCE
+
+pytestmark = pytest.mark.kernel
+
+
+def brute_force_ssd(sample, window, mask, gaussian, template):
+    """The definition, one window at a time: normalised, weighted SSD over valid template pixels."""
+    n_channels, height, width = sample.shape
+    out = np.zeros((height - window + 1, width))
+    weights = gaussian * mask
+    norm = weights.sum() * n_channels
+    for y in range(height - window + 1):
+        for x in range(width - window + 1):
+            diff = sample[:, y:y + window, x:x + window] - template
+            out[y, x] = np.sum(weights * diff * diff) / norm
+    return out
+
+
+def template_terms(mask, gaussian, template, dtype):
+    rows, cols = np.nonzero(mask)
+    weights = gaussian[rows, cols].astype(np.float64)
+    weights /= weights.sum() * template.shape[0]
+    values = template[:, rows, cols].T
+    return (rows.astype(np.intp), cols.astype(np.intp), weights.astype(dtype), np.ascontiguousarray(values, dtype))
+
+
+@given(channels=st.sampled_from([1, 3]), window=st.sampled_from([1, 3, 5, 7]), extra_h=st.integers(0, 9),
+       extra_w=st.integers(0, 40), dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+@example(channels=1, window=15 // 5, extra_h=0, extra_w=0, dtype=np.float32, seed=0)
+@example(channels=3, window=7, extra_h=1, extra_w=600, dtype=np.float64, seed=1)
+def test_masked_ssd_matches_brute_force_and_reference(channels, window, extra_h, extra_w, dtype, seed):
+    rng = np.random.default_rng(seed)
+    sample = rng.random((channels, window + extra_h, window + extra_w)).astype(dtype)
+    template = rng.random((channels, window, window))
+    mask = rng.random((window, window)) < 0.6
+    mask[window // 2, window // 2] = False  # the pixel being grown is never known
+    if not mask.any():
+        mask[0, 0] = True
+    gaussian = gaussian_window(window, np.float64)
+    rows, cols, weights, values = template_terms(mask, gaussian, template, dtype)
+    got = np.full((extra_h + 1, sample.shape[2]), np.nan, dtype)
+    twin = np.full_like(got, np.nan)
+    _ssd.masked_ssd(sample, window, rows, cols, weights, values, got)
+    reference.masked_ssd(sample, window, rows, cols, weights, values, twin)
+    want = brute_force_ssd(sample.astype(np.float64), window, mask, gaussian, template)
+    np.testing.assert_allclose(got, want, **TOLERANCE[dtype])
+    np.testing.assert_allclose(twin, want, **TOLERANCE[dtype])
+
+
+def test_gray_and_rgb_errors_are_on_the_same_scale():
+    rng = np.random.default_rng(0)
+    gray = rng.random((1, 12, 12))
+    rgb = np.repeat(gray, 3, axis=0)  # the same picture in three identical channels
+    mask = np.ones((5, 5), bool)
+    mask[2, 2] = False
+    template = rng.random((1, 5, 5))
+    g = gaussian_window(5, np.float64)
+    out_gray, out_rgb = np.empty((8, 12)), np.empty((8, 12))
+    _ssd.masked_ssd(gray, 5, *template_terms(mask, g, template, np.float64), out_gray)
+    _ssd.masked_ssd(rgb, 5, *template_terms(mask, g, np.repeat(template, 3, axis=0), np.float64), out_rgb)
+    np.testing.assert_allclose(out_rgb, out_gray, rtol=1e-12)
+
+
+def test_perfect_match_has_zero_error_and_is_the_minimum():
+    rng = np.random.default_rng(3)
+    sample = rng.random((1, 20, 20))
+    template = sample[:, 4:11, 9:16].copy()
+    mask = np.ones((7, 7), bool)
+    out = np.empty((14, 20))
+    _ssd.masked_ssd(sample, 7, *template_terms(mask, gaussian_window(7, np.float64), template, np.float64), out)
+    assert out[4, 9] == pytest.approx(0, abs=1e-15)
+    assert np.argmin(out[:, :14]) == 4 * 14 + 9
+
+
+@given(channels=st.sampled_from([1, 3]), window=st.sampled_from([3, 5]), seed=st.integers(0, 2**32 - 1))
+def test_grow_pixels_matches_reference(channels, window, seed):
+    # float64 and the same random numbers: the kernel and its twin must choose the same windows.
+    rng = np.random.default_rng(seed)
+    half = window // 2
+    size, sample_size = 9, 11
+    sample = rng.random((channels, sample_size, sample_size))
+    image = np.zeros((channels, size + 2 * half, size + 2 * half))
+    known = np.zeros((size + 2 * half, size + 2 * half), np.uint8)
+    core = (slice(half, half + size), slice(half, half + size))
+    start = rng.random((size, size)) < 0.5
+    known[core] = start
+    image[(slice(None),) + core] = np.where(start, rng.random((channels, size, size)), 0)
+    usable = (rng.random((sample_size - window + 1,) * 2) < 0.8).astype(np.uint8)
+    usable[0, 0] = 1
+    rows, cols = np.nonzero(~start)
+    uniforms = rng.random(rows.size)
+    results = []
+    for impl in (_ssd, reference):
+        img, kn = image.copy(), known.copy()
+        scratch = (np.empty(window * window, np.intp), np.empty(window * window, np.intp), np.empty(window * window),
+                   np.empty((window * window, channels)), np.empty((sample_size - window + 1, sample_size)))
+        filled = impl.grow_pixels(img, kn, sample, usable, gaussian_window(window, np.float64), rows.astype(np.intp),
+                                  cols.astype(np.intp), uniforms, 0.1, 0.3, *scratch)
+        results.append((filled, img, kn))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][2], results[1][2])
