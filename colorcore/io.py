@@ -82,3 +82,62 @@ def write_image(path, image):
     with atomic_path(path) as tmp:
         Image.fromarray(pixels).save(tmp, format=Image.registered_extensions()[path.suffix.lower()])
     return path
+
+
+# --- model files ------------------------------------------------------------------------------------------
+# A model file is an .npz holding `params` (the MLP's flat parameter vector) and `header` (a JSON string:
+# format, version, layer sizes, activations, and the colorizer's settings). No pickle anywhere.
+
+MODEL_FORMAT = "colorcore-model"
+MODEL_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable colorcore model."""
+
+
+def save_model(path, params, header):
+    """Write params and the header dict to path atomically (a .npz file)."""
+    import json
+
+    path = Path(path)
+    full = dict(header, format=MODEL_FORMAT, version=MODEL_VERSION)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, params=np.asarray(params), header=np.array(json.dumps(full)))
+    return path
+
+
+def load_model_file(path):
+    """(params, header) from a model file, refusing anything that is not exactly what save_model writes."""
+    import json
+    import zipfile
+
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if set(archive.files) != {"params", "header"}:
+                raise ModelFileError(f"{path}: not a colorcore model (holds {sorted(archive.files)})")
+            params, header_text = archive["params"], archive["header"]
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such model file") from None
+    except ModelFileError:
+        raise
+    except ValueError as err:  # includes "Object arrays cannot be loaded when allow_pickle=False"
+        raise ModelFileError(f"{path}: not a colorcore model ({err})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise ModelFileError(f"{path}: unreadable or truncated model file ({err})") from None
+    try:
+        header = json.loads(str(header_text))
+    except json.JSONDecodeError:
+        raise ModelFileError(f"{path}: model header is not valid JSON") from None
+    if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
+        raise ModelFileError(f"{path}: not a colorcore model file")
+    if header.get("version") != MODEL_VERSION:
+        raise ModelFileError(f"{path}: model format version {header.get('version')} is not supported "
+                             f"(this colorcore reads version {MODEL_VERSION})")
+    if params.ndim != 1 or params.dtype not in (np.float32, np.float64):
+        raise ModelFileError(f"{path}: weights must be a 1-D float32/float64 array, got {params.dtype} {params.shape}")
+    if not np.isfinite(params).all():
+        raise ModelFileError(f"{path}: model weights contain NaN or infinite values")
+    return params, header

@@ -155,17 +155,18 @@ class MLP:
             A = layer.forward(A)
         return A
 
-    def predict(self, X, chunk=65536):
-        """Outputs for X, in chunks of rows so large inputs do not hold every layer's activations."""
+    def predict(self, X, chunk=16384):
+        """Outputs for X without keeping anything for backward; safe to call from several threads at once
+        (the kernels release the GIL). Rows go through in chunks so every layer's outputs stay small."""
         self.check_inputs(X)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, X.shape[0], chunk):
             A = X[start:start + chunk]
             for layer in self.layers:
-                A = layer.forward(A)
+                Z = np.empty((A.shape[0], layer.n_out), dtype=self.dtype)
+                _dense.dense_forward(A, layer.W, layer.b, Z, layer._code)
+                A = Z
             out[start:start + chunk] = A
-        for layer in self.layers:
-            layer._X = layer._A = None
         return out
 
     def backward(self, dY, lam=0.0):

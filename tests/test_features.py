@@ -1,0 +1,75 @@
+"""Gray conversion, context windows (kernel against NumPy twin) and the colour targets."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from colorcore import _windows, reference
+from colorcore.features import (PADDINGS, context_windows, decode_output, encode_target, to_gray)
+
+
+@pytest.mark.kernel
+@given(h=st.integers(1, 13), w=st.integers(1, 13), radius=st.integers(0, 9), padding=st.sampled_from(range(3)),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+def test_context_windows_kernel_matches_reference(h, w, radius, padding, dtype, seed):
+    image = np.random.default_rng(seed).random((h, w)).astype(dtype)
+    side = 2 * radius + 1
+    got, want = np.empty((h * w, side * side), dtype), np.empty((h * w, side * side), dtype)
+    _windows.context_windows(image, radius, padding, got)
+    reference.context_windows(image, radius, padding, want)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_context_window_layout_and_padding():
+    image = np.arange(12, dtype=np.float32).reshape(3, 4)
+    windows = context_windows(image, radius=1)
+    np.testing.assert_array_equal(windows[5].reshape(3, 3), image[0:3, 0:3])  # pixel (1, 1): interior
+    np.testing.assert_array_equal(windows[0].reshape(3, 3), [[0, 0, 1], [0, 0, 1], [4, 4, 5]])  # edge padding
+    zero = context_windows(image, radius=1, padding="zero")
+    np.testing.assert_array_equal(zero[0].reshape(3, 3), [[0, 0, 0], [0, 0, 1], [0, 4, 5]])
+    reflect = context_windows(image, radius=1, padding="reflect")
+    np.testing.assert_array_equal(reflect[0].reshape(3, 3), [[5, 4, 5], [1, 0, 1], [5, 4, 5]])
+
+
+def test_window_wider_than_the_image_works():
+    image = np.array([[0.25, 0.75]], dtype=np.float32)
+    for padding in PADDINGS:
+        windows = context_windows(image, radius=4, padding=padding)
+        assert windows.shape == (2, 81) and np.isfinite(windows).all()
+
+
+def test_gray_matches_pillow_luma():
+    rgb = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    pillow = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float64) / 255
+    np.testing.assert_allclose(to_gray(rgb / 255.0), pillow, atol=1 / 255)
+
+
+@pytest.mark.parametrize("target", ["rgb", "lab"])
+def test_targets_round_trip(target):
+    rgb = np.random.default_rng(1).random((8, 8, 3))
+    encoded = encode_target(rgb, target)
+    assert encoded.min() >= 0 and encoded.max() <= 1
+    decoded = decode_output(to_gray(rgb), encoded, target)
+    if target == "rgb":
+        np.testing.assert_allclose(decoded, rgb, atol=1e-12)
+    else:
+        # Lightness comes from 601 luma, not from the true L*, so colours come back close, not exact.
+        assert np.abs(decoded - rgb).mean() < 0.05
+
+
+def test_lab_output_keeps_the_input_lightness_exactly():
+    gray = np.random.default_rng(2).random((10, 10))
+    wild_chroma = np.random.default_rng(3).random((100, 2))  # any prediction, even saturated colours
+    rgb = decode_output(gray, wild_chroma, "lab")
+    assert rgb.min() >= 0 and rgb.max() <= 1
+    np.testing.assert_allclose(to_gray(rgb), gray, atol=1e-12)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown padding 'wrap'"):
+        context_windows(np.zeros((3, 3)), padding="wrap")
+    with pytest.raises(ValueError, match="radius"):
+        context_windows(np.zeros((3, 3)), radius=-1)
+    with pytest.raises(ValueError, match="unknown target"):
+        encode_target(np.zeros((2, 2, 3)), "hsv")
