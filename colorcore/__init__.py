@@ -3,6 +3,7 @@
 The arithmetic runs in Cython kernels (colorcore._dense, _optim, _ssd, _windows); this package is the
 checked, documented façade over them.
 """
+from .colorizer import Colorizer, colorcore_model_info, colorize
 from .gradcheck import gradcheck
 from .minibatch import train_epoch
 from .nn import MLP, Dense
@@ -11,4 +12,5 @@ from .texture import fill_holes, synthesize
 
 __version__ = "0.1.0"
 
-__all__ = ["MLP", "Dense", "Adam", "SGD", "gradcheck", "train_epoch", "synthesize", "fill_holes", "__version__"]
+__all__ = ["MLP", "Dense", "Adam", "SGD", "gradcheck", "train_epoch", "synthesize", "fill_holes", "Colorizer",
+           "colorize", "colorcore_model_info", "__version__"]

@@ -17,7 +17,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import cli, datasets, report
-from .colorize import Colorizer
+from .colorizer import Colorizer
 from .features import PADDINGS, TARGETS, decode_output
 from .io import atomic_path, write_image
 from .minibatch import train_epoch

@@ -1,0 +1,51 @@
+"""Colorizing one 1024x1024 photo with the shipped model: colorcore against its NumPy reference path.
+
+The reference path extracts windows and runs the layers with colorcore/reference.py (one whole-image
+pass); colorcore runs its Cython kernels in bands of rows on parallel threads. Both decode the output the
+same way. Timings are the best of --repeats runs.
+
+    python bench/bench_colorize.py [--size 1024] [--repeats 3] [--model MODEL]
+"""
+import argparse
+
+import numpy as np
+import skimage.data
+from PIL import Image
+
+from colorcore import reference
+from colorcore.colorizer import Colorizer
+from colorcore.features import context_windows, decode_output
+
+from _common import best_time, machine_line, print_table
+
+
+def reference_predict(colorizer, gray):
+    A = context_windows(gray, colorizer.radius, colorizer.padding, colorizer.network.dtype, use_reference=True)
+    for layer in colorizer.network.layers:
+        Z = np.empty((A.shape[0], layer.n_out), dtype=A.dtype)
+        reference.dense_forward(A, layer.W, layer.b, Z, layer._code)
+        A = Z
+    return decode_output(gray, A, colorizer.target, colorizer.gray_weights)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model", help="model file (default: the one shipped with colorcore)")
+    args = parser.parse_args()
+    colorizer = Colorizer.load(args.model)
+    photo = Image.fromarray(skimage.data.astronaut()).resize((args.size, args.size), Image.Resampling.LANCZOS)
+    gray = colorizer.gray(np.asarray(photo) / 255.0)
+    fast = best_time(lambda: colorizer.predict_gray(gray), args.repeats)
+    slow = best_time(lambda: reference_predict(colorizer, gray), args.repeats)
+    agree = np.abs(colorizer.predict_gray(gray) - reference_predict(colorizer, gray)).max()
+    print(f"# colorize {args.size}x{args.size} astronaut (gray), {colorizer!r}; {machine_line()}")
+    print_table(["implementation", "seconds", "megapixels/s", "vs NumPy reference"],
+                [("colorcore", f"{fast:.3f}", f"{args.size ** 2 / fast / 1e6:.1f}", f"{slow / fast:.1f}x"),
+                 ("NumPy reference", f"{slow:.3f}", f"{args.size ** 2 / slow / 1e6:.1f}", "1.0x")])
+    print(f"largest difference between the two outputs: {agree:.2e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Colorizers: files, any image size, the shipped model, the colorize CLI."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import colorcore as cc
+from colorcore.colorizer import Colorizer
+from colorcore.train import TrainConfig
+from colorcore.features import to_gray
+from colorcore.io import ModelFileError
+
+
+def trained(target="lab", radius=1):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (6, 12, 12, 3), dtype=np.uint8)
+    colorizer = Colorizer.new(hidden=(8,), radius=radius, target=target, seed=1)
+    colorizer.fit(images[:4], images[4:], TrainConfig(max_epochs=2, rounds=1, radius=radius, target=target),
+                  progress=False)
+    return colorizer
+
+
+@pytest.mark.parametrize("target", ["rgb", "lab"])
+def test_save_load_round_trip(tmp_path, target):
+    colorizer = trained(target)
+    colorizer.save(tmp_path / "m.npz")
+    loaded = Colorizer.load(tmp_path / "m.npz")
+    assert (loaded.radius, loaded.target, loaded.padding) == (1, target, "edge")
+    gray = np.random.default_rng(1).random((9, 7))
+    np.testing.assert_array_equal(loaded.predict(gray), colorizer.predict(gray))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 200), (130, 5), (64, 64), (65, 67, 3)])
+def test_any_size_keeps_its_size_and_lab_keeps_the_gray(shape):
+    colorizer = trained("lab", radius=2)
+    image = np.random.default_rng(2).random(shape)
+    out = colorizer.predict(image)
+    assert out.shape == shape[:2] + (3,)
+    gray_in = to_gray(image) if image.ndim == 3 else image
+    np.testing.assert_allclose(to_gray(out), gray_in, atol=1e-9)
+
+
+def test_band_processing_matches_whole_image_processing():
+    colorizer = trained("rgb", radius=2)
+    gray = np.random.default_rng(3).random((150, 40))  # several bands of rows
+    whole = colorizer.network.predict(colorizer.inputs(gray)).reshape(150, 40, 3)
+    np.testing.assert_allclose(colorizer.predict_gray(gray), np.clip(whole, 0, 1), rtol=1e-6)
+
+
+def test_uint8_and_pil_inputs_give_uint8():
+    colorizer = trained()
+    pixels = np.random.default_rng(4).integers(0, 256, (10, 10), dtype=np.uint8)
+    out = colorizer.predict(Image.fromarray(pixels))
+    assert out.dtype == np.uint8 and out.shape == (10, 10, 3)
+
+
+def test_shipped_model_colorizes():
+    gray = np.linspace(0, 1, 48 * 64).reshape(48, 64)
+    out = cc.colorize(gray)
+    assert out.shape == (48, 64, 3) and np.isfinite(out).all()
+    assert cc.colorcore_model_info()["target"] in ("rgb", "lab")
+
+
+@pytest.mark.parametrize("writer, message", [
+    (lambda p: p.write_bytes(b"hello"), "not a colorcore model"),
+    (lambda p: np.savez(p, weights=np.zeros(3)), "not a colorcore model"),
+    (lambda p: np.savez(p, params=np.array([object()], dtype=object), header=np.array("{}")), "not a colorcore model"),
+    (lambda p: p.write_bytes(b""), "unreadable or truncated"),
+])
+def test_bad_model_files_are_refused(tmp_path, writer, message):
+    path = tmp_path / "bad.npz"
+    writer(path)
+    with pytest.raises(ModelFileError, match=message):
+        Colorizer.load(path)
+
+
+def test_truncated_and_non_finite_models_are_refused(tmp_path):
+    colorizer = trained()
+    colorizer.save(tmp_path / "good.npz")
+    data = (tmp_path / "good.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="truncated"):
+        Colorizer.load(tmp_path / "cut.npz")
+    colorizer.network.params[0] = np.nan
+    colorizer.save(tmp_path / "nan.npz")
+    with pytest.raises(ModelFileError, match="NaN or infinite"):
+        Colorizer.load(tmp_path / "nan.npz")
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "colorcore.colorize", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
+    colorizer = trained()
+    colorizer.save(tmp_path / "m.npz")
+    for name, size in (("a.png", (20, 30)), ("b.jpg", (7, 9))):
+        Image.fromarray(np.random.default_rng(0).integers(0, 256, size, dtype=np.uint8)).save(tmp_path / name)
+    (tmp_path / "c.png").write_bytes(b"broken")
+    done = run_cli(tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.png", "-o", tmp_path / "out",
+                   "--model", tmp_path / "m.npz", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "c.png" in done.stderr and "Traceback" not in done.stderr
+    assert np.asarray(Image.open(tmp_path / "out" / "a.png")).shape == (20, 30, 3)
+    assert np.asarray(Image.open(tmp_path / "out" / "b.png")).shape == (7, 9, 3)
+    assert not (tmp_path / "out" / "c.png").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["broken.png", "-o", "out.png"], "not a readable image"),
+    (["missing.png", "-o", "out.png"], "no such file"),
+    (["ok.png", "-o", "out.png", "--model", "ok.png"], "not a colorcore model"),
+    (["ok.png"], "required"),
+    (["ok.png", "-o", "ok.png"], "would overwrite"),
+])
+def test_colorize_cli_errors_exit_2(tmp_path, args, message):
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
+    (tmp_path / "broken.png").write_bytes(b"broken")
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_real_photos_smoke(shared_data):
+    """The shipped model on real photos it never trained on: it must beat the gray image on average."""
+    from colorcore import datasets, report
+    photos = datasets.load_image_folder(shared_data / "cifar10-jpg" / "test" / "frog", progress=False)[:40] / 255.0
+    predicted = np.stack([cc.colorize(photo) for photo in photos])
+    model = report.quality(predicted, photos)
+    gray = report.quality(report.gray_baseline(photos), photos)
+    assert model["psnr"] > gray["psnr"]

@@ -1,0 +1,156 @@
+"""CIFAR archives (written here in the official format), the restricted unpickler, downloads, folders, splits."""
+import hashlib
+import http.server
+import pickle
+import threading
+from functools import partial
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorcore import datasets
+from cifar_fixtures import FINE, cifar100_members, write_cifar100_archive, write_cifar100_folder
+
+
+@pytest.fixture
+def archive(tmp_path):
+    return write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+
+
+def test_load_one_fine_class_from_the_archive(archive):
+    images = datasets.load_cifar("cifar-100", ["maple_tree"], data=archive, download_missing=False)
+    assert images.shape == (8, 32, 32, 3) and images.dtype == np.uint8  # 6 train + 2 test
+
+
+def test_default_class_is_the_seeds_tree_class(archive):
+    default = datasets.load_cifar("cifar-100", data=archive, download_missing=False)
+    maple = datasets.load_cifar("cifar-100", "maple_tree", data=archive, download_missing=False)
+    np.testing.assert_array_equal(default, maple)
+
+
+def test_superclass_selects_all_its_fine_classes(archive):
+    trees = datasets.load_cifar("cifar-100", ["trees"], data=archive, download_missing=False)
+    assert len(trees) == 16
+
+
+def test_pixels_come_out_in_image_layout(tmp_path):
+    members = cifar100_members()
+    batch = pickle.loads(members["train"])
+    first = batch["data"][0].reshape(3, 32, 32).transpose(1, 2, 0)
+    folder = write_cifar100_folder(tmp_path, members)
+    images = datasets.load_cifar("cifar-100", ["maple_tree"], data=folder.parent, download_missing=False)
+    np.testing.assert_array_equal(images[0], first)
+
+
+def test_unknown_class_lists_the_valid_ones(archive):
+    with pytest.raises(datasets.DatasetError, match="unknown cifar-100 class 'spruce'.*maple_tree.*trees"):
+        datasets.load_cifar("cifar-100", ["spruce"], data=archive, download_missing=False)
+
+
+class Exploit:
+    def __reduce__(self):
+        return (print, ("exploit ran",))
+
+
+def test_restricted_unpickler_refuses_a_malicious_pickle(tmp_path, capsys):
+    members = cifar100_members()
+    members["train"] = pickle.dumps({"data": Exploit()}, protocol=2)
+    archive = write_cifar100_archive(tmp_path / "evil.tar.gz", members)
+    with pytest.raises(datasets.DatasetError, match=r"evil.tar.gz:cifar-100-python/train: .*refusing to load .*print"):
+        datasets.load_cifar("cifar-100", ["maple_tree"], data=archive, download_missing=False)
+    assert "exploit ran" not in capsys.readouterr().out
+
+
+def test_truncated_archive_is_a_clear_error(archive, tmp_path):
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(archive.read_bytes()[:400])
+    with pytest.raises(datasets.DatasetError, match="broken or truncated archive"):
+        datasets.load_cifar("cifar-100", data=broken, download_missing=False)
+
+
+def test_missing_archive_without_download_says_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLORCORE_DATA", str(tmp_path / "cache"))
+    with pytest.raises(datasets.DatasetError, match="not found in .*cache; pass --data PATH"):
+        datasets.load_cifar("cifar-100", download_missing=False)
+
+
+def test_cache_directory_is_searched(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLORCORE_DATA", str(tmp_path))
+    write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+    assert len(datasets.load_cifar("cifar-100", download_missing=False)) == 8
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A local HTTP server on 127.0.0.1 serving tmp_path/www."""
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield www, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_download_with_good_checksum_lands_in_the_cache(http_server, tmp_path, monkeypatch):
+    www, base = http_server
+    served = write_cifar100_archive(www / "cifar-100-python.tar.gz")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("COLORCORE_DATA", str(cache))
+    monkeypatch.setitem(datasets.CIFAR["cifar-100"], "md5", hashlib.md5(served.read_bytes()).hexdigest())
+    images = datasets.load_cifar("cifar-100", progress=False, url=f"{base}/cifar-100-python.tar.gz")
+    assert len(images) == 8
+    assert sorted(p.name for p in cache.iterdir()) == ["cifar-100-python.tar.gz"]
+
+
+def test_download_with_bad_checksum_leaves_nothing(http_server, tmp_path, monkeypatch):
+    www, base = http_server
+    write_cifar100_archive(www / "cifar-100-python.tar.gz")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("COLORCORE_DATA", str(cache))
+    with pytest.raises(datasets.DatasetError, match="failed its MD5 check; place cifar-100-python.tar.gz in"):
+        datasets.load_cifar("cifar-100", progress=False, url=f"{base}/cifar-100-python.tar.gz")
+    assert list(cache.iterdir()) == []
+
+
+def test_download_failure_says_how_to_place_the_archive(http_server, tmp_path, monkeypatch):
+    _, base = http_server
+    monkeypatch.setenv("COLORCORE_DATA", str(tmp_path / "cache"))
+    with pytest.raises(datasets.DatasetError, match="could not download .*place cifar-100-python.tar.gz in"):
+        datasets.load_cifar("cifar-100", progress=False, url=f"{base}/missing.tar.gz")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_image_folder_resizes_skips_gray_and_warns_on_corrupt_files(tmp_path):
+    (tmp_path / "a").mkdir()
+    colour = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    Image.fromarray(colour).save(tmp_path / "a" / "colour.png")
+    Image.fromarray(np.full((20, 20), 128, np.uint8)).convert("RGB").save(tmp_path / "gray.jpg")
+    (tmp_path / "a" / "corrupt.jpg").write_bytes(b"not a jpeg")
+    with pytest.warns(UserWarning, match="corrupt.jpg"):
+        images = datasets.load_image_folder(tmp_path, size=16, progress=False)
+    assert images.shape == (2, 16, 16, 3)
+    with pytest.warns(UserWarning):
+        assert len(datasets.load_image_folder(tmp_path, size=16, skip_gray=True, progress=False)) == 1
+
+
+def test_empty_image_folder_is_an_error(tmp_path):
+    with pytest.raises(datasets.DatasetError, match="no usable images"):
+        datasets.load_image_folder(tmp_path, progress=False)
+
+
+def test_split_is_the_seeds_and_reproducible():
+    train, val, test = datasets.split(600, seed=3)
+    assert (len(train), len(val), len(test)) == (400, 100, 100)
+    assert len(set(train) | set(val) | set(test)) == 600
+    again = datasets.split(600, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip((train, val, test), again))
+
+
+def test_sample_photo_tiles_are_offline_colour_tiles():
+    tiles = datasets.sample_photo_tiles(32)
+    assert tiles.shape[1:] == (32, 32, 3) and len(tiles) > 100
+    assert FINE  # the fixture module is shared with the training tests

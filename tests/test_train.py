@@ -1,0 +1,111 @@
+"""`python -m colorcore.train` end to end on a CIFAR archive the test writes, resume, and usage errors."""
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from colorcore.colorizer import Colorizer
+from colorcore.train import FitResult, TrainConfig, fit
+from colorcore.nn import MLP
+from cifar_fixtures import write_cifar100_archive
+
+FAST = ["--max-epochs", "3", "--rounds", "2", "--patience", "2", "--hidden", "8", "--batch-size", "64", "--quiet"]
+
+
+def train(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "colorcore.train", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+@pytest.mark.slow
+def test_train_cli_end_to_end_on_a_cifar_archive(tmp_path):
+    archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+    run = tmp_path / "run"
+    done = train("--data", archive, "--classes", "trees", "-o", run, *FAST)
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in run.iterdir()} >= {"model.npz", "history.csv", "validation_curve.png", "test_grid.png",
+                                               "metrics.json", "config.json", "checkpoint.json"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    for key in ("model", "gray_baseline", "mean_chroma_baseline"):
+        assert set(metrics[key]) >= {"mse", "psnr", "ssim", "colourfulness_ratio"}
+    with open(run / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["round"] for r in rows} == {"1", "2"}
+    assert "PSNR" in done.stdout and "16 cifar-100 images (trees)" in done.stderr
+    Colorizer.load(run / "model.npz").predict(np.zeros((5, 5)))
+
+
+@pytest.mark.slow
+def test_resume_continues_the_remaining_rounds(tmp_path):
+    archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+    run = tmp_path / "run"
+    first = train("--data", archive, "-o", run, *FAST[:2], "--rounds", "1", *FAST[4:])
+    assert first.returncode == 0, first.stderr
+    config = json.loads((run / "config.json").read_text())
+    config["argv"] = [a if a != "1" else "2" for a in config["argv"]]  # ask for a second round
+    (run / "config.json").write_text(json.dumps(config))
+    before = len((run / "history.csv").read_text().splitlines())
+    resumed = train("--resume", run, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    rows = (run / "history.csv").read_text().splitlines()
+    assert len(rows) > before and rows[-1].startswith("2,")
+
+
+def test_fit_follows_the_schedule_and_keeps_the_best_weights():
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 4)).astype(np.float32)
+    T = (X[:, :2] * 0.8 + 0.1).astype(np.float32)
+    model = MLP([4, 6, 2], seed=0)
+    config = TrainConfig(max_epochs=15, rounds=3, patience=3, batch_size=32)
+    result = fit(model, X[:200], T[:200], X[200:], T[200:], config, progress=False)
+    lrs = sorted({h["lr"] for h in result.history}, reverse=True)
+    assert lrs == pytest.approx([1e-3, 1e-4, 1e-5])
+    best = min(h["val_error"] for h in result.history)
+    assert result.best_val == best
+    diff = model.predict(X[200:]) - T[200:]
+    assert np.sum(diff.astype(np.float64) ** 2) / (2 * 100) == pytest.approx(best, rel=1e-5)
+    assert result.next_round == 3 and not result.interrupted
+
+
+def test_ctrl_c_keeps_the_best_model():
+    rng = np.random.default_rng(1)
+    X, T = rng.random((100, 3)).astype(np.float32), rng.random((100, 1)).astype(np.float32)
+    model = MLP([3, 4, 1], seed=0)
+    calls = []
+
+    def interrupt(result):
+        calls.append(model.params.copy())
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    result = fit(model, X, T, X, T, TrainConfig(max_epochs=50), progress=False, on_improve=interrupt)
+    assert result.interrupted
+    np.testing.assert_array_equal(model.params, calls[-1])  # the best weights seen before the interruption
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hidden", "a,b"], "--hidden must be comma-separated"),
+    (["--batch-size", "0"], "batch_size must be at least 1"),
+    (["--target", "hsv"], "invalid choice"),
+    (["--data", "nowhere.tar.gz", "--no-download"], "no cifar-100-python.tar.gz"),
+    (["--resume", "not-a-run"], "not a resumable run folder"),
+])
+def test_train_cli_bad_usage_exits_2(tmp_path, args, message):
+    done = train(*args, "-o", tmp_path / "run", "--quiet", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_train_cli_unknown_class_lists_the_valid_ones(tmp_path):
+    archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+    done = train("--data", archive, "--classes", "spruce", "-o", tmp_path / "run", "--quiet")
+    assert done.returncode == 2 and "valid names: apple, bicycle, maple_tree" in done.stderr
+
+
+def test_help_explains_the_data_sources():
+    done = train("--help")
+    assert done.returncode == 0 and "--images" in done.stdout and "--resume" in done.stdout
+    assert FitResult().next_round == 0
