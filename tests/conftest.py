@@ -14,6 +14,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Kernel vs NumPy twin: float32 sums are reassociated by the compiler, so they differ in the last bits.
 TOLERANCE = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
+# Where command-line tests run `python -m colorcore...`: not the checkout root, whose colorcore/ source folder
+# (without built kernels) would shadow the installed package.
+NEUTRAL_DIR = Path(__file__).resolve().parent
+
 SHARED_DATA = Path(os.environ.get("COLORCORE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 

@@ -12,6 +12,8 @@ from colorcore.train import TrainConfig
 from colorcore.features import to_gray
 from colorcore.io import ModelFileError
 
+from conftest import NEUTRAL_DIR
+
 
 def trained(target="lab", radius=1):
     rng = np.random.default_rng(0)
@@ -91,7 +93,7 @@ def test_truncated_and_non_finite_models_are_refused(tmp_path):
 
 def run_cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "colorcore.colorize", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd)
+                          cwd=cwd or NEUTRAL_DIR)
 
 
 def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):

@@ -8,6 +8,8 @@ from PIL import Image
 
 import colorcore as cc
 
+from conftest import NEUTRAL_DIR
+
 
 def stripes(height=16, width=24, period=4):
     row = np.where(np.arange(width) % period < period // 2, 0, 255).astype(np.uint8)
@@ -137,7 +139,8 @@ def test_synthesize_bad_input(sample, error, match):
 
 
 def run_cli(module, *args, cwd=None):
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or NEUTRAL_DIR)
 
 
 def test_inpaint_cli_round_trip(tmp_path):

@@ -14,10 +14,12 @@ from cifar_fixtures import write_cifar100_archive
 
 FAST = ["--max-epochs", "3", "--rounds", "2", "--patience", "2", "--hidden", "8", "--batch-size", "64", "--quiet"]
 
+from conftest import NEUTRAL_DIR
+
 
 def train(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "colorcore.train", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd)
+                          cwd=cwd or NEUTRAL_DIR)
 
 
 @pytest.mark.slow
