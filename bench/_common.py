@@ -4,10 +4,16 @@ import platform
 import time
 
 
+# OpenBLAS threads (NumPy's and SciPy's) keep spinning for up to ~0.1 s after their last call; a pause
+# before each timed run keeps one implementation's idle threads from taking cores from the next.
+SETTLE_SECONDS = 0.3
+
+
 def best_time(run, repeats):
     """Smallest wall time of `repeats` calls of run() (the least disturbed by other work on the machine)."""
     best = float("inf")
     for _ in range(repeats):
+        time.sleep(SETTLE_SECONDS)
         start = time.perf_counter()
         run()
         best = min(best, time.perf_counter() - start)

@@ -24,44 +24,48 @@ cdef void transpose(const floating* A, floating* AT, Py_ssize_t rows, Py_ssize_t
 
 
 cdef enum:
-    TILE_COLS = 16  # a tile row is 2 AVX registers of float32 (4 of float64)
+    # Accumulators per register block: 8 AVX registers, i.e. 64 float32 or 32 float64 values. Measured
+    # with gcc 12: one row of 8 vector accumulators keeps them all in registers (about 19 GMAC/s here),
+    # while blocks of several rows (4 x 16, 8 x 8) spill them to the stack (2 to 6 GMAC/s).
+    BLOCK_FLOAT = 64
+    BLOCK_DOUBLE = 32
 
 
-cdef inline void accumulate_tile(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const floating* R,
-                                 Py_ssize_t r_k, Py_ssize_t K, floating* C, Py_ssize_t c_row) noexcept nogil:
-    """C[r, 0:16] += sum_k L[r * l_row + k * l_k] * R[k * r_k + 0:16] for the 4 rows r of one tile.
-
-    The 4 x 16 accumulators are local arrays with constant bounds, so they live in vector registers
-    for the whole k loop; each loaded R row is used four times.
-    """
-    cdef floating a0[TILE_COLS]
-    cdef floating a1[TILE_COLS]
-    cdef floating a2[TILE_COLS]
-    cdef floating a3[TILE_COLS]
-    cdef floating x0, x1, x2, x3
+cdef void accumulate_block(const floating* L, Py_ssize_t l_k, const floating* R, Py_ssize_t r_k,
+                           Py_ssize_t K, floating* C) noexcept nogil:
+    """C[0:block] += sum_k L[k * l_k] * R[k * r_k + 0:block], the accumulators held in registers."""
+    cdef floating acc[BLOCK_FLOAT]
+    cdef floating x
     cdef const floating* r
     cdef Py_ssize_t k, j
-    for j in range(TILE_COLS):
-        a0[j] = C[j]
-        a1[j] = C[c_row + j]
-        a2[j] = C[2 * c_row + j]
-        a3[j] = C[3 * c_row + j]
-    for k in range(K):
-        x0 = L[k * l_k]
-        x1 = L[l_row + k * l_k]
-        x2 = L[2 * l_row + k * l_k]
-        x3 = L[3 * l_row + k * l_k]
-        r = R + k * r_k
-        for j in range(TILE_COLS):
-            a0[j] += x0 * r[j]
-            a1[j] += x1 * r[j]
-            a2[j] += x2 * r[j]
-            a3[j] += x3 * r[j]
-    for j in range(TILE_COLS):
-        C[j] = a0[j]
-        C[c_row + j] = a1[j]
-        C[2 * c_row + j] = a2[j]
-        C[3 * c_row + j] = a3[j]
+    if floating is float:
+        for j in range(BLOCK_FLOAT):
+            acc[j] = C[j]
+        for k in range(K):
+            x = L[k * l_k]
+            r = R + k * r_k
+            for j in range(BLOCK_FLOAT):
+                acc[j] += x * r[j]
+        for j in range(BLOCK_FLOAT):
+            C[j] = acc[j]
+    else:
+        for j in range(BLOCK_DOUBLE):
+            acc[j] = C[j]
+        for k in range(K):
+            x = L[k * l_k]
+            r = R + k * r_k
+            for j in range(BLOCK_DOUBLE):
+                acc[j] += x * r[j]
+        for j in range(BLOCK_DOUBLE):
+            C[j] = acc[j]
+
+
+# The block kernels are called through these pointers, set at import, so that gcc cannot inline them:
+# inlined into their callers, their accumulators were spilled to the stack and ran at half the speed.
+cdef void (*float_block)(const float*, Py_ssize_t, const float*, Py_ssize_t, Py_ssize_t, float*) noexcept nogil
+cdef void (*double_block)(const double*, Py_ssize_t, const double*, Py_ssize_t, Py_ssize_t, double*) noexcept nogil
+float_block = accumulate_block[float]
+double_block = accumulate_block[double]
 
 
 cdef void accumulate_product(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const floating* R,
@@ -69,21 +73,23 @@ cdef void accumulate_product(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k
                              Py_ssize_t cols) noexcept nogil:
     """C (rows, cols; row stride cols) += L @ R where L[r, k] = L[r * l_row + k * l_k], R[k, c] = R[k * r_k + c].
 
-    Whole 4 x 16 tiles go through accumulate_tile; the ragged edges take a plain loop.
+    Whole column blocks go through accumulate_block; the columns right of the last block take a plain loop.
     """
-    cdef Py_ssize_t r0, c0, r, c, k
-    cdef Py_ssize_t full_rows = rows - rows % 4, full_cols = cols - cols % TILE_COLS
+    cdef Py_ssize_t block = BLOCK_FLOAT if floating is float else BLOCK_DOUBLE
+    cdef Py_ssize_t full_cols = cols - cols % block
+    cdef Py_ssize_t r, c0, c, k
     cdef floating x
-    for r0 in range(0, full_rows, 4):
-        for c0 in range(0, full_cols // TILE_COLS):
-            accumulate_tile(L + r0 * l_row, l_row, l_k, R + c0 * TILE_COLS, r_k, K,
-                            C + r0 * cols + c0 * TILE_COLS, cols)
     for r in range(rows):
-        # The columns right of the last full tile, and every column of the leftover rows.
-        for k in range(K):
-            x = L[r * l_row + k * l_k]
-            for c in range(full_cols if r < full_rows else 0, cols):
-                C[r * cols + c] += x * R[k * r_k + c]
+        for c0 in range(0, full_cols // block):
+            if floating is float:
+                float_block(L + r * l_row, l_k, R + c0 * block, r_k, K, C + r * cols + c0 * block)
+            else:
+                double_block(L + r * l_row, l_k, R + c0 * block, r_k, K, C + r * cols + c0 * block)
+        if full_cols < cols:
+            for k in range(K):
+                x = L[r * l_row + k * l_k]
+                for c in range(full_cols, cols):
+                    C[r * cols + c] += x * R[k * r_k + c]
 
 
 cdef void affine(const floating* X, const floating* W, const floating* WT, const floating* b, floating* Z,
@@ -355,7 +361,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
         while start < n:
             m = min(batch_size, n - start)
             inv_batch = (<floating>1) / m
-            for shard in prange(SHARDS, schedule="static", num_threads=n_threads):
+            for shard in prange(SHARDS, schedule="static", num_threads=n_threads, use_threads_if=n_threads > 1):
                 first = min(m, shard * ((m + SHARDS - 1) // SHARDS))
                 count = min(m, first + (m + SHARDS - 1) // SHARDS) - first
                 shard_sse[shard] = shard_gradient(
