@@ -19,7 +19,7 @@ def run(main, argv=None):
     try:
         return main(argv)
     except KeyboardInterrupt:
-        print("interrupted; no output was written or overwritten", file=sys.stderr)
+        print("interrupted (Ctrl-C); no file was left half-written", file=sys.stderr)
         return 130
     except USER_ERRORS as err:
         print(f"error: {err}", file=sys.stderr)

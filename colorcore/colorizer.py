@@ -110,23 +110,25 @@ class Colorizer:
     def predict_gray(self, gray):
         """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats; bands of rows run on parallel threads."""
         h, w = gray.shape
-        starts = range(0, h, BAND_ROWS)
+        out = np.empty((h, w, 3))
 
         def band(y0):
             # The band plus `radius` rows of real context either side, so band edges see true neighbours.
             top, bottom = max(0, y0 - self.radius), min(h, y0 + BAND_ROWS + self.radius)
+            y1 = min(h, y0 + BAND_ROWS)
             outputs = self.network.predict(self.inputs(gray[top:bottom]))
-            rows = min(BAND_ROWS, h - y0)
-            return outputs.reshape(bottom - top, w, -1)[y0 - top:y0 - top + rows].reshape(rows * w, -1)
+            outputs = outputs.reshape(bottom - top, w, -1)[y0 - top:y1 - top].reshape((y1 - y0) * w, -1)
+            out[y0:y1] = decode_output(gray[y0:y1], outputs, self.target, self.gray_weights)
 
+        starts = range(0, h, BAND_ROWS)
         threads = min(available_threads(), len(starts))
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:
-                outputs = list(pool.map(band, starts))
+                list(pool.map(band, starts))
         else:
-            outputs = [band(y0) for y0 in starts]
-        predicted = np.concatenate(outputs) if outputs else np.empty((0, n_outputs(self.target)))
-        return decode_output(gray, predicted, self.target, self.gray_weights)
+            for y0 in starts:
+                band(y0)
+        return out
 
     # -- files -------------------------------------------------------------------------------------------
     def header(self):

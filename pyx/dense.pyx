@@ -229,6 +229,9 @@ cdef enum:
     # Each minibatch is split into this many shards whatever the thread count, so the gradient sums
     # run in the same order with 1 thread or 2: results are bit-identical across thread counts.
     SHARDS = 2
+    # Below this many rows a minibatch runs its shards on one thread: measured here, the barrier and the
+    # wait for the second core cost more than half a small minibatch saves.
+    PARALLEL_MIN_BATCH = 192
 
 
 cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
@@ -361,7 +364,8 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
         while start < n:
             m = min(batch_size, n - start)
             inv_batch = (<floating>1) / m
-            for shard in prange(SHARDS, schedule="static", num_threads=n_threads, use_threads_if=n_threads > 1):
+            for shard in prange(SHARDS, schedule="static", num_threads=n_threads,
+                                use_threads_if=n_threads > 1 and m >= PARALLEL_MIN_BATCH):
                 first = min(m, shard * ((m + SHARDS - 1) // SHARDS))
                 count = min(m, first + (m + SHARDS - 1) // SHARDS) - first
                 shard_sse[shard] = shard_gradient(
