@@ -26,6 +26,21 @@ def run(main, argv=None):
         return 2
 
 
+def add_texture_options(parser, what):
+    """--window, --seed and --quiet, shared by the inpaint and synthesize commands."""
+    parser.add_argument("--window", type=int, default=15, help="odd neighbourhood size (default: 15)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help=f"random seed; the same seed gives the same {what} (default: 0)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def refuse_overwriting_inputs(output, *inputs):
+    """ValueError when the output path is one of the inputs (the user's file would be replaced)."""
+    for given in inputs:
+        if given is not None and output.resolve() == given.resolve():
+            raise ValueError(f"-o {output} would overwrite the input {given}; choose another output file")
+
+
 def parse_size(text):
     """'128x96' (width x height) or '128' (square) -> (height, width)."""
     parts = text.lower().split("x")

@@ -35,8 +35,10 @@ def main(argv=None):
     model = Colorizer.load(args.model)
     targets = [output_path(args, source) for source in args.inputs]
     for source, target in zip(args.inputs, targets):
-        if target.resolve() == source.resolve():
-            raise ValueError(f"{target} would overwrite its input; choose another output")
+        cli.refuse_overwriting_inputs(target, source)
+    clashes = sorted({str(t) for t in targets if targets.count(t) > 1})
+    if clashes:
+        raise ValueError(f"several inputs would be written to {clashes[0]}; colorize them into separate folders")
     written, failures = 0, []
     for source, target in tqdm(list(zip(args.inputs, targets)), desc="colorizing", unit="img",
                                disable=args.quiet or len(targets) == 1):

@@ -21,18 +21,14 @@ def build_parser():
     parser.add_argument("--mask", type=Path, help="same-size image, white/nonzero = hole "
                                                    "(default: the image's transparent pixels)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="where to write the filled image")
-    parser.add_argument("--window", type=int, default=15, help="odd neighbourhood size (default: 15)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same fill (default: 0)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli.add_texture_options(parser, "fill")
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     check_image_path(args.output)  # before the work, not after it
-    for given in (args.image, args.mask):
-        if given is not None and args.output.resolve() == given.resolve():
-            raise ValueError(f"-o {args.output} would overwrite an input; choose another output file")
+    cli.refuse_overwriting_inputs(args.output, args.image, args.mask)
     image = read_image(args.image)
     if args.mask is not None:
         mask = read_image(args.mask, mode="L") > 0

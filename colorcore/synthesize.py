@@ -17,17 +17,14 @@ def build_parser():
     parser.add_argument("sample", type=Path, help="sample texture image (gray or RGB)")
     parser.add_argument("--size", type=cli.parse_size, required=True, help="output size WIDTHxHEIGHT, e.g. 128x128")
     parser.add_argument("-o", "--output", type=Path, required=True, help="where to write the texture")
-    parser.add_argument("--window", type=int, default=15, help="odd neighbourhood size (default: 15)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same texture (default: 0)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli.add_texture_options(parser, "texture")
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     check_image_path(args.output)  # before the work, not after it
-    if args.output.resolve() == args.sample.resolve():
-        raise ValueError(f"-o {args.output} would overwrite the sample; choose another output file")
+    cli.refuse_overwriting_inputs(args.output, args.sample)
     sample = read_image(args.sample)
     if sample.ndim == 3 and sample.shape[2] == 4:
         sample = sample[:, :, :3]

@@ -38,26 +38,17 @@ cdef void accumulate_block(const floating* L, Py_ssize_t l_k, const floating* R,
     cdef floating x
     cdef const floating* r
     cdef Py_ssize_t k, j
-    if floating is float:
-        for j in range(BLOCK_FLOAT):
-            acc[j] = C[j]
-        for k in range(K):
-            x = L[k * l_k]
-            r = R + k * r_k
-            for j in range(BLOCK_FLOAT):
-                acc[j] += x * r[j]
-        for j in range(BLOCK_FLOAT):
-            C[j] = acc[j]
-    else:
-        for j in range(BLOCK_DOUBLE):
-            acc[j] = C[j]
-        for k in range(K):
-            x = L[k * l_k]
-            r = R + k * r_k
-            for j in range(BLOCK_DOUBLE):
-                acc[j] += x * r[j]
-        for j in range(BLOCK_DOUBLE):
-            C[j] = acc[j]
+    # A compile-time constant in each specialisation, so gcc unrolls the j loops into registers.
+    cdef Py_ssize_t block = BLOCK_FLOAT if floating is float else BLOCK_DOUBLE
+    for j in range(block):
+        acc[j] = C[j]
+    for k in range(K):
+        x = L[k * l_k]
+        r = R + k * r_k
+        for j in range(block):
+            acc[j] += x * r[j]
+    for j in range(block):
+        C[j] = acc[j]
 
 
 # The block kernels are called through these pointers, set at import, so that gcc cannot inline them:
