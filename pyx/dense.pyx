@@ -217,11 +217,11 @@ def dense_backward(floating[:, ::1] X, floating[:, ::1] W, floating[:, ::1] A, f
 
 
 cdef enum:
-    # Each minibatch is split into this many shards whatever the thread count, so the gradient sums
+    # A large minibatch is split into this many shards whatever the thread count, so the gradient sums
     # run in the same order with 1 thread or 2: results are bit-identical across thread counts.
     SHARDS = 2
-    # Below this many rows a minibatch runs its shards on one thread: measured here, the barrier and the
-    # wait for the second core cost more than half a small minibatch saves.
+    # Smaller minibatches are one shard: measured here, the barrier and the wait for the second core
+    # cost more than half a small minibatch saves. The choice depends on the rows, never on threads.
     PARALLEL_MIN_BATCH = 192
 
 
@@ -312,12 +312,16 @@ cdef inline Py_ssize_t shard_workspace(Extents e, Py_ssize_t shard_rows) noexcep
     return shard_rows * (e.total_width + 2 * e.widest) + 2 * e.largest_weights
 
 
+cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
+    """Rows a shard must hold: half a large minibatch, or a whole small one (one shard)."""
+    return max((batch_size + SHARDS - 1) // SHARDS, min(batch_size, PARALLEL_MIN_BATCH - 1))
+
+
 def epoch_workspace_size(const Py_ssize_t[::1] sizes, Py_ssize_t batch_size):
     """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size:
     per shard its scratch, plus a gradient vector for every shard after the first."""
     cdef Extents e = layer_extents(sizes)
-    cdef Py_ssize_t shard_rows = (batch_size + SHARDS - 1) // SHARDS
-    return SHARDS * shard_workspace(e, shard_rows) + (SHARDS - 1) * e.n_params
+    return SHARDS * shard_workspace(e, shard_capacity(batch_size)) + (SHARDS - 1) * e.n_params
 
 
 def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] order,
@@ -337,8 +341,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     """
     cdef Py_ssize_t n = order.shape[0], n_layers = sizes.shape[0] - 1, n_params = params.shape[0]
     cdef Extents e = layer_extents(sizes)
-    cdef Py_ssize_t start, m, shard, first, count, k, stride
-    cdef Py_ssize_t shard_rows = (min(batch_size, n) + SHARDS - 1) // SHARDS
+    cdef Py_ssize_t start, m, shard, first, count, k, stride, n_shards, per_shard
     cdef double sse = 0
     cdef double shard_sse[SHARDS]
     cdef floating* shard_grads[SHARDS]
@@ -346,7 +349,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     if n == 0:
         return step, 0.0
     n_threads = max(1, min(n_threads, SHARDS))
-    stride = shard_workspace(e, shard_rows)
+    stride = shard_workspace(e, shard_capacity(min(batch_size, n)))
     shard_grads[0] = &grads[0]
     for shard in range(1, SHARDS):
         shard_grads[shard] = &workspace[0] + SHARDS * stride + (shard - 1) * n_params
@@ -355,17 +358,18 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
         while start < n:
             m = min(batch_size, n - start)
             inv_batch = (<floating>1) / m
-            for shard in prange(SHARDS, schedule="static", num_threads=n_threads,
-                                use_threads_if=n_threads > 1 and m >= PARALLEL_MIN_BATCH):
-                first = min(m, shard * ((m + SHARDS - 1) // SHARDS))
-                count = min(m, first + (m + SHARDS - 1) // SHARDS) - first
+            n_shards = SHARDS if m >= PARALLEL_MIN_BATCH else 1
+            per_shard = (m + n_shards - 1) // n_shards
+            for shard in prange(n_shards, schedule="static", num_threads=n_threads, use_threads_if=n_shards > 1):
+                first = min(m, shard * per_shard)
+                count = min(m, first + per_shard) - first
                 shard_sse[shard] = shard_gradient(
                     &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
                     &params[0], shard_grads[shard], &workspace[0] + shard * stride, e.widest,
                     e.largest_weights, inv_batch, <floating>(lam / m) if shard == 0 else 0)
-            for shard in range(SHARDS):
+            for shard in range(n_shards):
                 sse += shard_sse[shard]
-            for shard in range(1, SHARDS):
+            for shard in range(1, n_shards):
                 for k in range(n_params):
                     grads[k] += shard_grads[shard][k]
             step += 1

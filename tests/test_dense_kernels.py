@@ -78,6 +78,8 @@ def test_sgd_step_matches_reference(n, dtype, momentum, seed):
        n_inputs=st.integers(1, 30), n_outputs=st.integers(1, 5), acts=st.lists(activations, min_size=3, max_size=3),
        dtype=dtypes, lam=st.sampled_from([0.0, 1e-4, 0.5]), seed=st.integers(0, 2**32 - 1))
 @example(n=100, batch=32, hidden=[64], n_inputs=25, n_outputs=3, acts=[1, 1, 1], dtype=np.float32, lam=1e-4, seed=0)
+@example(n=450, batch=200, hidden=[9], n_inputs=5, n_outputs=2, acts=[2, 1, 1], dtype=np.float64, lam=0.5, seed=1)
+@example(n=450, batch=200, hidden=[64], n_inputs=25, n_outputs=3, acts=[1, 1, 1], dtype=np.float32, lam=1e-4, seed=2)
 def test_train_epoch_matches_reference(n, batch, hidden, n_inputs, n_outputs, acts, dtype, lam, seed):
     rng = np.random.default_rng(seed)
     sizes = np.array([n_inputs, *hidden, n_outputs], dtype=np.intp)
@@ -109,15 +111,16 @@ def test_workspace_sizes_agree():
 
 
 def test_train_epoch_same_result_for_any_thread_count():
+    # 1100 rows in batches of 256: four two-shard minibatches and a last one-shard minibatch of 76.
     rng = np.random.default_rng(7)
-    X, T = arrays(rng, np.float32, 999, 25), arrays(rng, np.float32, 999, 3, low=0)
+    X, T = arrays(rng, np.float32, 1100, 25), arrays(rng, np.float32, 1100, 3, low=0)
     sizes, codes = np.array([25, 64, 3], dtype=np.intp), np.array([1, 1], dtype=np.intc)
     start = arrays(rng, np.float32, 25 * 64 + 64 + 64 * 3 + 3, low=-0.5, high=0.5)
     finals = []
     for n_threads in (1, 2):
         params, grads, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start), np.zeros_like(start)
-        workspace = np.empty(_dense.epoch_workspace_size(sizes, 33), np.float32)
-        _dense.train_epoch(X, T, np.arange(999, dtype=np.intp), sizes, codes, params, grads, m1, m2, workspace, 33,
-                           1e-3, 0.9, 0.999, 1e-8, 1e-4, 0, n_threads)
+        workspace = np.empty(_dense.epoch_workspace_size(sizes, 256), np.float32)
+        _dense.train_epoch(X, T, np.arange(1100, dtype=np.intp), sizes, codes, params, grads, m1, m2, workspace,
+                           256, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 0, n_threads)
         finals.append(params)
     assert np.array_equal(finals[0], finals[1])
