@@ -29,7 +29,7 @@ def check_array(x, name, *, ndim, dtype, shape=None, finite=True):
     if x.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if shape is not None:
-        for axis, (got, want) in enumerate(zip(x.shape, shape)):
+        for got, want in zip(x.shape, shape):
             if want is not None and got != want:
                 expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
                 raise ValueError(f"{name} has shape {x.shape}, expected {expected}")

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from . import cli, datasets, report
 from .colorizer import Colorizer
-from .features import PADDINGS, TARGETS, decode_output
+from .features import PADDINGS, TARGETS, decode_output, encode_target
 from .io import atomic_path, write_image
 from .minibatch import train_epoch
 from .optim import Adam
@@ -89,7 +89,7 @@ def fit(model, X, T, Xv, Tv, config, progress=True, start=None, on_improve=None,
             stale = 0
             bar = tqdm(range(config.max_epochs), desc=f"round {round_index + 1}/{config.rounds}", disable=not progress,
                        leave=False, unit="epoch")
-            for epoch in bar:
+            for _ in bar:
                 rng = np.random.default_rng([config.seed, len(result.history)])
                 train_error = train_epoch(model, optimizer, X, T, config.batch_size, config.lam, rng)
                 val_error = error(model, Xv, Tv)
@@ -171,7 +171,6 @@ def evaluate(colorizer, train_images, test_images):
     predicted = np.stack([colorizer.predict_gray(colorizer.gray(img)) for img in rgb])
     # Baseline 2: every pixel gets the mean chroma of the training photos, on its own lightness.
     train_rgb = np.asarray(train_images, dtype=np.float64) / 255
-    from .features import encode_target
     mean_ab = np.concatenate([encode_target(img, "lab") for img in train_rgb]).mean(axis=0)
     mean_chroma = np.stack([decode_output(colorizer.gray(img), np.tile(mean_ab, (img.shape[0] * img.shape[1], 1)),
                                           "lab", colorizer.gray_weights) for img in rgb])

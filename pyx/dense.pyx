@@ -1,8 +1,8 @@
 # Dense-layer kernels: forward, backward, and a whole Adam training epoch of an MLP.
 #
 # All arrays are C-contiguous and checked by the caller (colorcore/nn.py, colorcore/minibatch.py).
-# Weights are stored (n_in, n_out) so that A = act(X @ W + b); the products are written as row-wise
-# axpy loops whose inner loop runs over contiguous memory and vectorises.
+# Weights are stored (n_in, n_out) so that A = act(X @ W + b). Wide products accumulate a row of outputs
+# in registers (accumulate_block); narrow layers (64 -> 3) run their loops over the inputs instead.
 from _types cimport floating, activate, activation_backward
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
