@@ -11,6 +11,7 @@ import numpy as np
 
 from .features import (GRAY_WEIGHTS, check_radius, check_target, context_windows, decode_output, encode_target,
                        n_outputs, padding_code, to_gray, window_size)
+from .images import as_float_image, to_uint8
 from .io import load_model_file, save_model
 from .minibatch import available_threads
 from .nn import MLP
@@ -23,23 +24,12 @@ def default_model_path():
 
 
 def as_rgb_floats(image):
-    """(H, W, 3) float64 in [0, 1] and whether the input was gray, from uint8/float arrays or PIL images."""
-    array = np.asarray(image)
-    if array.dtype == np.uint8:
-        array = array / 255.0
-    elif array.dtype.kind == "f":
-        array = array.astype(np.float64)
-        if not np.isfinite(array).all() or (array.size and (array.min() < 0 or array.max() > 1)):
-            raise ValueError("float images must hold finite values in [0, 1]")
-    else:
-        raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {array.dtype}")
-    if array.ndim == 3 and array.shape[2] in (1, 3, 4):
-        array = array[:, :, 0] if array.shape[2] == 1 else array[:, :, :3]
-    if array.ndim == 2:
-        return np.repeat(array[:, :, None], 3, axis=2), True
-    if array.ndim != 3:
-        raise ValueError(f"an image must be (H, W) gray or (H, W, 3) RGB, got shape {array.shape}")
-    return array, False
+    """(H, W, 3) float64 in [0, 1] from a gray or colour image (uint8/float array or PIL image); an alpha
+    channel is dropped and a gray image repeated into three channels."""
+    floats, _, _ = as_float_image(image)
+    if floats.shape[2] == 2:
+        raise ValueError(f"an image must be gray, RGB or RGBA, got {floats.shape[2]} channels")
+    return np.repeat(floats, 3, axis=2) if floats.shape[2] == 1 else floats[:, :, :3]
 
 
 class Colorizer:
@@ -100,12 +90,9 @@ class Colorizer:
 
         Returns RGB (H, W, 3) in the input's dtype (uint8 in, uint8 out; float in, float64 in [0, 1] out).
         """
-        rgb, _ = as_rgb_floats(image)
-        gray = self.gray(rgb)
+        gray = self.gray(as_rgb_floats(image))
         out = self.predict_gray(gray)
-        if np.asarray(image).dtype == np.uint8:
-            return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
-        return out
+        return to_uint8(out) if np.asarray(image).dtype == np.uint8 else out
 
     def predict_gray(self, gray):
         """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats; bands of rows run on parallel threads."""

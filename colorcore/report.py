@@ -67,7 +67,7 @@ def plot_validation_curve(history, path):
 
 def comparison_grid(originals, predicted, rows=8, gap=2):
     """uint8 image with one row per example: gray input | predicted | original (the seed's figure)."""
-    from .io import to_uint8
+    from .images import to_uint8
 
     n = min(rows, len(originals))
     h, w = originals.shape[1:3]

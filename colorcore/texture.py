@@ -13,6 +13,7 @@ from scipy import ndimage
 from tqdm.auto import tqdm
 
 from . import _ssd, reference
+from .images import as_float_image, from_float_image
 
 MATCH_TOLERANCE = 0.1   # ErrThreshold: good matches lie within (1 + 0.1) of the best
 MAX_ERROR = 0.3         # MaxErrThreshold: a match is accepted only below this error...
@@ -30,37 +31,6 @@ def gaussian_window(window, dtype=DTYPE):
 
 
 # --- input checks -------------------------------------------------------------------------------------
-
-def as_float_image(image, name="image"):
-    """(H, W, C) float array in [0, 1] from a gray or colour uint8 / float array or PIL image.
-
-    Returns the array, the input dtype, and whether the input was 2-D.
-    """
-    array = np.asarray(image)
-    if array.dtype == np.uint8:
-        floats = array.astype(np.float64) / 255
-    elif array.dtype.kind == "f":
-        floats = array.astype(np.float64)
-        if not np.isfinite(floats).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-        if floats.size and (floats.min() < 0 or floats.max() > 1):
-            raise ValueError(f"{name} has values outside [0, 1]; float images must be scaled to [0, 1]")
-    else:
-        raise TypeError(f"{name} must be uint8 or float in [0, 1], got dtype {array.dtype}")
-    if array.ndim == 2:
-        floats = floats[:, :, None]
-    elif array.ndim != 3 or not 1 <= array.shape[2] <= 4:
-        raise ValueError(f"{name} must be (H, W) gray or (H, W, C) with 1 to 4 channels, got shape {array.shape}")
-    return floats, array.dtype, array.ndim == 2
-
-
-def from_float_image(floats, dtype, was_2d):
-    """Back to the caller's dtype and layout (uint8 rounds to nearest)."""
-    out = floats[:, :, 0] if was_2d else floats
-    if dtype == np.uint8:
-        return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
-    return out.astype(dtype)
-
 
 def check_window(window, *shapes):
     """The window must be an odd integer >= 3 that fits inside every given (H, W)."""
