@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from colorcore import datasets
-from cifar_fixtures import FINE, cifar100_members, write_cifar100_archive, write_cifar100_folder
+from cifar_fixtures import cifar100_members, write_cifar100_archive, write_cifar100_folder
 
 
 @pytest.fixture
@@ -153,4 +153,3 @@ def test_split_is_the_seeds_and_reproducible():
 def test_sample_photo_tiles_are_offline_colour_tiles():
     tiles = datasets.sample_photo_tiles(32)
     assert tiles.shape[1:] == (32, 32, 3) and len(tiles) > 100
-    assert FINE  # the fixture module is shared with the training tests

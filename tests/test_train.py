@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from colorcore.colorizer import Colorizer
-from colorcore.train import FitResult, TrainConfig, fit
+from colorcore.train import TrainConfig, fit
 from colorcore.nn import MLP
 from cifar_fixtures import write_cifar100_archive
 
@@ -110,4 +110,3 @@ def test_train_cli_unknown_class_lists_the_valid_ones(tmp_path):
 def test_help_explains_the_data_sources():
     done = train("--help")
     assert done.returncode == 0 and "--images" in done.stdout and "--resume" in done.stdout
-    assert FitResult().next_round == 0
