@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: best-of-n timing and a Markdown table printer."""
+"""Helpers shared by the benchmarks: interleaved best-of-n timing and a Markdown table printer."""
 import os
 import platform
 import time
@@ -9,14 +9,20 @@ import time
 SETTLE_SECONDS = 0.3
 
 
-def best_time(run, repeats):
-    """Smallest wall time of `repeats` calls of run() (the least disturbed by other work on the machine)."""
-    best = float("inf")
+def best_times(runs, repeats):
+    """Smallest wall time of `repeats` calls of each run() in the dict {name: run}.
+
+    The calls take turns (one of each per round), so that a slow spell of this shared machine falls on
+    every implementation alike instead of on whichever happened to be timed then; the minimum is the run
+    least disturbed by other work.
+    """
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeats):
-        time.sleep(SETTLE_SECONDS)
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
+        for name, run in runs.items():
+            time.sleep(SETTLE_SECONDS)
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 

@@ -16,7 +16,7 @@ from colorcore import reference
 from colorcore.colorizer import Colorizer
 from colorcore.features import context_windows, decode_output
 
-from _common import best_time, machine_line, print_table
+from _common import best_times, machine_line, print_table
 
 
 def reference_predict(colorizer, gray):
@@ -37,8 +37,9 @@ def main():
     colorizer = Colorizer.load(args.model)
     photo = Image.fromarray(skimage.data.astronaut()).resize((args.size, args.size), Image.Resampling.LANCZOS)
     gray = colorizer.gray(np.asarray(photo) / 255.0)
-    fast = best_time(lambda: colorizer.predict_gray(gray), args.repeats)
-    slow = best_time(lambda: reference_predict(colorizer, gray), args.repeats)
+    seconds = best_times({"colorcore": lambda: colorizer.predict_gray(gray),
+                          "reference": lambda: reference_predict(colorizer, gray)}, args.repeats)
+    fast, slow = seconds["colorcore"], seconds["reference"]
     agree = np.abs(colorizer.predict_gray(gray) - reference_predict(colorizer, gray)).max()
     print(f"# colorize {args.size}x{args.size} astronaut (gray), {colorizer!r}; {machine_line()}")
     print_table(["implementation", "seconds", "megapixels/s", "vs NumPy reference"],

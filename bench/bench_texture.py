@@ -15,7 +15,7 @@ import skimage.data
 
 import colorcore as cc
 
-from _common import best_time, machine_line, print_table
+from _common import best_times, machine_line, print_table
 
 
 def cases():
@@ -43,8 +43,9 @@ def main():
     all_cases = cases()
     for key in args.cases:
         title, n_pixels, run = all_cases[key]
-        fast = best_time(lambda run=run: run(False), args.repeats)
-        slow = best_time(lambda run=run: run(True), args.repeats)
+        seconds = best_times({"colorcore": lambda run=run: run(False), "reference": lambda run=run: run(True)},
+                             args.repeats)
+        fast, slow = seconds["colorcore"], seconds["reference"]
         rows.append((f"({key}) {title}", n_pixels, f"{fast * 1e3 / n_pixels:.4f}", f"{slow * 1e3 / n_pixels:.3f}",
                      f"{slow / fast:.1f}x", f"{fast:.2f} s"))
     print_table(["case", "pixels", "colorcore ms/px", "NumPy reference ms/px", "speed-up", "colorcore total"], rows)

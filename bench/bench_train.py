@@ -3,7 +3,8 @@
 The network is 25 inputs -> 64 sigmoid -> 3 sigmoid, float32, trained with Adam on shuffled minibatches
 of 409,600 samples (the seed's 400 images x 32 x 32 pixels). Printed: samples per second and the ratio to
 colorcore's own NumPy reference (colorcore/reference.py), for colorcore, the NumPy reference, PyTorch CPU
-and scikit-learn's MLPRegressor (each only when installed). Timings are best of --repeats epochs.
+and scikit-learn's MLPRegressor (each only when installed). Timings are the best of --repeats epochs,
+taken in turns across the implementations.
 
     python bench/bench_train.py [--samples 409600] [--batch-sizes 32 256 1024] [--repeats 3]
 """
@@ -15,7 +16,7 @@ import numpy as np
 import colorcore as cc
 from colorcore.minibatch import available_threads
 
-from _common import best_time, machine_line, print_table
+from _common import best_times, machine_line, print_table
 
 SIZES = [25, 64, 3]
 
@@ -86,7 +87,7 @@ def main():
             "PyTorch CPU": torch_epoch(X, T, batch_size),
             "scikit-learn MLPRegressor": sklearn_epoch(X, T, batch_size),
         }
-        seconds = {name: best_time(run, args.repeats) for name, run in peers.items() if run is not None}
+        seconds = best_times({name: run for name, run in peers.items() if run is not None}, args.repeats)
         for name in peers:
             if name not in seconds:
                 rows.append((batch_size, name, "not installed", ""))

@@ -43,7 +43,7 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
     n = X.shape[0]
     if n == 0:
         return 0.0
-    order = np.random.default_rng(rng).permutation(n).astype(np.intp)
+    order = np.random.default_rng(rng).permutation(n).astype(np.intp, copy=False)
     if isinstance(optimizer, Adam):
         kernels = reference if use_reference else _dense
         sizes = np.asarray(model.layer_sizes, dtype=np.intp)

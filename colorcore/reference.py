@@ -38,15 +38,13 @@ def parameter_views(params, sizes):
 def epoch_workspace_size(sizes, batch_size):
     """Elements of scratch space the kernel's train_epoch needs; the twin allocates its own and ignores it.
 
-    Same formula as the kernel: two shards, each holding half a minibatch or, below 192 rows, a whole one,
-    with its layers' outputs, two delta buffers and two weight-sized scratch matrices; plus a second
-    gradient vector.
+    Same formula as the kernel: two shards, each with W^T and dW^T of every layer and buffers for a tile
+    of at most 64 rows (its layers' outputs and two deltas); plus a second gradient vector.
     """
     sizes = [int(s) for s in sizes]
-    shard_rows = max((batch_size + 1) // 2, min(batch_size, 191))
-    largest_weights = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    shard_rows = max((batch_size + 1) // 2, min(batch_size, 15))
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    return 2 * (shard_rows * (sum(sizes) + 2 * max(sizes)) + 2 * largest_weights) + n_params
+    return 2 * (2 * n_params + min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes))) + n_params
 
 
 def train_epoch(X, T, order, sizes, activations, params, grads, m1, m2, workspace, batch_size,

@@ -1,13 +1,38 @@
 # Dense-layer kernels: forward, backward, and a whole Adam training epoch of an MLP.
 #
 # All arrays are C-contiguous and checked by the caller (colorcore/nn.py, colorcore/minibatch.py).
-# Weights are stored (n_in, n_out) so that A = act(X @ W + b). Wide products accumulate a row of outputs
-# in registers (accumulate_block); narrow layers (64 -> 3) run their loops over the inputs instead.
+# Weights are stored (n_in, n_out) so that A = act(X @ W + b). Products accumulate a row of up to 64
+# outputs in registers (accumulate_block); for narrow layers (64 -> 3) they run along the inputs instead,
+# with W transposed, so that the long side is the one in the vector registers.
 from _types cimport floating, activate, activation_backward
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, threadid
 from libc.stdlib cimport free, malloc
 
 from _adam cimport adam_update
+
+
+cdef extern from *:
+    """
+    #if defined(_OPENMP)
+    #include <omp.h>
+    static int colorcore_team_size(void) { return omp_get_num_threads(); }
+    static void colorcore_barrier(void) {
+    #pragma omp barrier
+    }
+    #else
+    static int colorcore_team_size(void) { return 1; }
+    static void colorcore_barrier(void) {}
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    #define colorcore_prefetch(address) __builtin_prefetch(address)
+    #else
+    #define colorcore_prefetch(address) ((void)(address))
+    #endif
+    """
+    # Threads in the current parallel region, a barrier across them, and a cache prefetch hint.
+    int team_size "colorcore_team_size"() noexcept nogil
+    void barrier "colorcore_barrier"() noexcept nogil
+    void prefetch "colorcore_prefetch"(const void* address) noexcept nogil
 
 
 cdef inline bint is_narrow(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
@@ -32,17 +57,29 @@ cdef enum:
 
 
 cdef void accumulate_block(const floating* L, Py_ssize_t l_k, const floating* R, Py_ssize_t r_k,
-                           Py_ssize_t K, floating* C) noexcept nogil:
-    """C[0:block] += sum_k L[k * l_k] * R[k * r_k + 0:block], the accumulators held in registers."""
+                           Py_ssize_t K, const floating* start, floating* C) noexcept nogil:
+    """C[0:block] = start[0:block] + sum_k L[k * l_k] * R[k * r_k + 0:block], the accumulators held in
+    registers; start NULL means zeros, and start may be C itself."""
     cdef floating acc[BLOCK_FLOAT]
     cdef floating x
     cdef const floating* r
     cdef Py_ssize_t k, j
     # A compile-time constant in each specialisation, so gcc unrolls the j loops into registers.
     cdef Py_ssize_t block = BLOCK_FLOAT if floating is float else BLOCK_DOUBLE
-    for j in range(block):
-        acc[j] = C[j]
-    for k in range(K):
+    if K == 0:
+        for j in range(block):
+            C[j] = start[j] if start != NULL else 0
+        return
+    # The start values enter with the first product: a plain copy into acc would become a memcpy through
+    # the stack, and acc would no longer live in registers.
+    x = L[0]
+    if start != NULL:
+        for j in range(block):
+            acc[j] = start[j] + x * R[j]
+    else:
+        for j in range(block):
+            acc[j] = x * R[j]
+    for k in range(1, K):
         x = L[k * l_k]
         r = R + k * r_k
         for j in range(block):
@@ -53,122 +90,110 @@ cdef void accumulate_block(const floating* L, Py_ssize_t l_k, const floating* R,
 
 # The block kernels are called through these pointers, set at import, so that gcc cannot inline them:
 # inlined into their callers, their accumulators were spilled to the stack and ran at half the speed.
-cdef void (*float_block)(const float*, Py_ssize_t, const float*, Py_ssize_t, Py_ssize_t, float*) noexcept nogil
-cdef void (*double_block)(const double*, Py_ssize_t, const double*, Py_ssize_t, Py_ssize_t, double*) noexcept nogil
+cdef void (*float_block)(const float*, Py_ssize_t, const float*, Py_ssize_t, Py_ssize_t, const float*,
+                         float*) noexcept nogil
+cdef void (*double_block)(const double*, Py_ssize_t, const double*, Py_ssize_t, Py_ssize_t, const double*,
+                          double*) noexcept nogil
 float_block = accumulate_block[float]
 double_block = accumulate_block[double]
 
 
-cdef void accumulate_product(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const floating* R,
-                             Py_ssize_t r_k, Py_ssize_t K, floating* C, Py_ssize_t rows,
-                             Py_ssize_t cols) noexcept nogil:
-    """C (rows, cols; row stride cols) += L @ R where L[r, k] = L[r * l_row + k * l_k], R[k, c] = R[k * r_k + c].
+cdef void multiply(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const floating* R, Py_ssize_t r_k,
+                   Py_ssize_t K, const floating* start, Py_ssize_t start_row, floating* C, Py_ssize_t rows,
+                   Py_ssize_t cols) noexcept nogil:
+    """C = start + L @ R for C (rows, cols; row stride cols), where L[r, k] = L[r * l_row + k * l_k] and
+    R[k, c] = R[k * r_k + c]. Row r of start begins at start + r * start_row: start_row 0 repeats one row
+    (a bias), start = C with start_row = cols accumulates onto C, and start NULL means zeros.
 
     Whole column blocks go through accumulate_block; the columns right of the last block take a plain loop.
     """
     cdef Py_ssize_t block = BLOCK_FLOAT if floating is float else BLOCK_DOUBLE
     cdef Py_ssize_t full_cols = cols - cols % block
-    cdef Py_ssize_t r, c0, c, k
-    cdef floating x
+    cdef Py_ssize_t r, c, k, b
+    cdef const floating* first
+    cdef floating acc
     for r in range(rows):
-        for c0 in range(0, full_cols // block):
+        for b in range(full_cols // block):
+            c = b * block
+            first = start + r * start_row + c if start != NULL else NULL
             if floating is float:
-                float_block(L + r * l_row, l_k, R + c0 * block, r_k, K, C + r * cols + c0 * block)
+                float_block(L + r * l_row, l_k, R + c, r_k, K, first, C + r * cols + c)
             else:
-                double_block(L + r * l_row, l_k, R + c0 * block, r_k, K, C + r * cols + c0 * block)
-        if full_cols < cols:
+                double_block(L + r * l_row, l_k, R + c, r_k, K, first, C + r * cols + c)
+        for c in range(full_cols, cols):
+            acc = start[r * start_row + c] if start != NULL else 0
             for k in range(K):
-                x = L[r * l_row + k * l_k]
-                for c in range(full_cols, cols):
-                    C[r * cols + c] += x * R[k * r_k + c]
+                acc += L[r * l_row + k * l_k] * R[k * r_k + c]
+            C[r * cols + c] = acc
 
 
 cdef void affine(const floating* X, const floating* W, const floating* WT, const floating* b, floating* Z,
                  Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """Z = X @ W + b for X (m, n_in), W (n_in, n_out); WT = W^T for narrow layers, else NULL."""
+    """Z = X @ W + b for X (m, n_in), W (n_in, n_out). Narrow layers take one dot product per output
+    with WT = W^T (the products run over n_in); other layers pass WT = NULL."""
     cdef Py_ssize_t i, k, j
     cdef floating acc
     cdef const floating* row
     cdef const floating* w
-    if WT != NULL:
-        for i in range(m):
-            row = X + i * n_in
-            for j in range(n_out):
-                w = WT + j * n_in
-                acc = b[j]
-                for k in range(n_in):
-                    acc += row[k] * w[k]
-                Z[i * n_out + j] = acc
+    if WT == NULL:
+        multiply(X, n_in, 1, W, n_out, n_in, b, 0, Z, m, n_out)
         return
     for i in range(m):
+        row = X + i * n_in
         for j in range(n_out):
-            Z[i * n_out + j] = b[j]
-    accumulate_product(X, n_in, 1, W, n_out, n_in, Z, m, n_out)
+            w = WT + j * n_in
+            acc = b[j]
+            for k in range(n_in):
+                acc += row[k] * w[k]
+            Z[i * n_out + j] = acc
 
 
-cdef void weight_gradient(const floating* X, const floating* dZ, const floating* W, floating* dW,
-                          floating* db, floating* dWT, Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
-                          floating weight_decay) noexcept nogil:
-    """dW = X^T @ dZ + weight_decay * W and db = sum of dZ over rows.
+cdef void start_weight_gradient(const floating* W, floating* dW, floating* db, floating* dWT, Py_ssize_t n_in,
+                                Py_ssize_t n_out, floating weight_decay) noexcept nogil:
+    """Set dW = weight_decay * W (narrow layers: dWT = 0 instead) and db = 0, ready for add_weight_gradient.
 
-    dWT is scratch of n_in * n_out for narrow layers (accumulates dW^T, rows over n_in), else NULL.
+    Narrow layers accumulate dW^T = dZ^T @ X in the scratch dWT (n_out, n_in), so that the long side is the
+    one held in registers; other layers pass dWT = NULL and accumulate straight into dW.
     """
-    cdef Py_ssize_t i, k, j
-    cdef floating d
-    cdef floating* dw
-    cdef const floating* dz
-    cdef const floating* row
-    for j in range(n_out):
-        db[j] = 0
-    for i in range(m):
-        dz = dZ + i * n_out
-        for j in range(n_out):
-            db[j] += dz[j]
+    cdef Py_ssize_t k
+    for k in range(n_out):
+        db[k] = 0
     if dWT == NULL:
         for k in range(n_in * n_out):
             dW[k] = weight_decay * W[k]
-        accumulate_product(X, 1, n_in, dZ, n_out, m, dW, n_in, n_out)  # dW[k, :] += sum_i X[i, k] dZ[i, :]
-        return
-    for k in range(n_in * n_out):
-        dWT[k] = 0
+    else:
+        for k in range(n_in * n_out):
+            dWT[k] = 0
+
+
+cdef void add_weight_gradient(const floating* X, const floating* dZ, floating* dW, floating* db, floating* dWT,
+                              Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """dW += X^T @ dZ (narrow layers: dWT += dZ^T @ X) and db += the column sums of dZ, for m rows."""
+    cdef Py_ssize_t i, j
     for i in range(m):
-        dz = dZ + i * n_out
-        row = X + i * n_in
         for j in range(n_out):
-            d = dz[j]
-            dw = dWT + j * n_in
-            for k in range(n_in):
-                dw[k] += d * row[k]
+            db[j] += dZ[i * n_out + j]
+    if dWT == NULL:
+        multiply(X, 1, n_in, dZ, n_out, m, dW, n_out, dW, n_in, n_out)  # dW[k, :] += sum_i X[i, k] dZ[i, :]
+    else:
+        multiply(dZ, 1, n_out, X, n_in, m, dWT, n_in, dWT, n_out, n_in)  # dW^T[j, :] += sum_i dZ[i, j] X[i, :]
+
+
+cdef void finish_weight_gradient(const floating* W, floating* dW, const floating* dWT, Py_ssize_t n_in,
+                                 Py_ssize_t n_out, floating weight_decay) noexcept nogil:
+    """Narrow layers: dW = dWT^T + weight_decay * W. Other layers (dWT NULL) are already complete."""
+    cdef Py_ssize_t k, j
+    if dWT == NULL:
+        return
     for k in range(n_in):
         for j in range(n_out):
             dW[k * n_out + j] = dWT[j * n_in + k] + weight_decay * W[k * n_out + j]
 
 
-cdef void input_gradient(const floating* dZ, const floating* W, const floating* WT, floating* dX,
-                         Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """dX = dZ @ W^T; WT = W^T for narrow layers, else NULL."""
-    cdef Py_ssize_t i, k, j
-    cdef floating d
-    cdef floating* dx
-    cdef const floating* w
-    if WT == NULL:
-        for i in range(m):
-            for k in range(n_in):
-                w = W + k * n_out
-                d = 0
-                for j in range(n_out):
-                    d += dZ[i * n_out + j] * w[j]
-                dX[i * n_in + k] = d
-        return
-    for i in range(m):
-        dx = dX + i * n_in
-        for k in range(n_in):
-            dx[k] = 0
-        for j in range(n_out):
-            d = dZ[i * n_out + j]
-            w = WT + j * n_in
-            for k in range(n_in):
-                dx[k] += d * w[k]
+cdef inline void input_gradient(const floating* dZ, const floating* WT, floating* dX, Py_ssize_t m,
+                                Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """dX = dZ @ W^T, given WT = W^T (n_out, n_in)."""
+    multiply(dZ, n_out, 1, WT, n_in, n_out, <const floating*>NULL, 0, dX, m, n_in)
 
 
 def dense_forward(floating[:, ::1] X, floating[:, ::1] W, floating[::1] b, floating[:, ::1] A,
@@ -199,20 +224,20 @@ def dense_backward(floating[:, ::1] X, floating[:, ::1] W, floating[:, ::1] A, f
     # Layers are at least 1 wide (checked by the caller); an empty batch leaves only the decay term.
     cdef const floating* x = &X[0, 0] if m > 0 else NULL
     cdef floating* dz = &dZ[0, 0] if m > 0 else NULL
-    cdef floating* scratch = NULL
-    if is_narrow(n_in, n_out):
-        scratch = <floating*>malloc(2 * n_in * n_out * sizeof(floating))
-        if scratch == NULL:
-            raise MemoryError()
+    # Scratch: W^T for dX, and dW^T for narrow layers.
+    cdef floating* scratch = <floating*>malloc(2 * n_in * n_out * sizeof(floating))
+    cdef floating* dWT = scratch if is_narrow(n_in, n_out) else NULL
+    if scratch == NULL:
+        raise MemoryError()
     with nogil:
         if m > 0:
             activation_backward(&A[0, 0], &dA[0, 0], dz, m * n_out, activation)
-        weight_gradient(x, dz, &W[0, 0], &dW[0, 0], &db[0], scratch, m, n_in, n_out, <floating>weight_decay)
+        start_weight_gradient(&W[0, 0], &dW[0, 0], &db[0], dWT, n_in, n_out, <floating>weight_decay)
+        add_weight_gradient(x, dz, &dW[0, 0], &db[0], dWT, m, n_in, n_out)
+        finish_weight_gradient(&W[0, 0], &dW[0, 0], dWT, n_in, n_out, <floating>weight_decay)
         if compute_dX and m > 0:
-            if scratch != NULL:
-                transpose(&W[0, 0], scratch + n_in * n_out, n_in, n_out)
-            input_gradient(dz, &W[0, 0], scratch + n_in * n_out if scratch != NULL else NULL, &dX[0, 0],
-                           m, n_in, n_out)
+            transpose(&W[0, 0], scratch + n_in * n_out, n_in, n_out)
+            input_gradient(dz, scratch + n_in * n_out, &dX[0, 0], m, n_in, n_out)
     free(scratch)
 
 
@@ -220,26 +245,46 @@ cdef enum:
     # A large minibatch is split into this many shards whatever the thread count, so the gradient sums
     # run in the same order with 1 thread or 2: results are bit-identical across thread counts.
     SHARDS = 2
-    # Smaller minibatches are one shard: measured here, the barrier and the wait for the second core
-    # cost more than half a small minibatch saves. The choice depends on the rows, never on threads.
-    PARALLEL_MIN_BATCH = 192
+    # Smaller minibatches are one shard: measured here (medians), a minibatch of 8 rows took 5.6 us on one
+    # thread and 7.1 us on two; 16 rows took 9.5 and 8.7 us. The choice depends on the rows, never on threads.
+    PARALLEL_MIN_BATCH = 16
 
 
-cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
-                           const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
-                           const floating* params, floating* grads, floating* workspace, Py_ssize_t max_width,
-                           Py_ssize_t max_weights, floating inv_batch, floating weight_decay) noexcept nogil:
-    """Forward and backward over the rows X[rows] (one shard of a minibatch); fills grads and returns the
-    shard's summed squared error. inv_batch is 1 / (minibatch size); weight_decay is lam / (minibatch
-    size) for the shard that carries the penalty and 0 for the others.
+cdef inline void prefetch_rows(const floating* A, Py_ssize_t width, const Py_ssize_t* rows,
+                               Py_ssize_t count) noexcept nogil:
+    """Ask the cache for rows A[rows[i]] (width elements each) ahead of their use."""
+    cdef Py_ssize_t i, offset
+    cdef Py_ssize_t row_bytes = width * sizeof(floating)
+    cdef const char* row
+    for i in range(count):
+        row = <const char*>(A + rows[i] * width)
+        for offset in range(0, row_bytes, 64):
+            prefetch(row + offset)
+        prefetch(row + row_bytes - 1)  # the row's last line when it straddles one more
 
-    Workspace layout: W^T and dW^T scratch, the gathered inputs, each layer's output, two delta buffers.
+
+cdef enum:
+    # Rows are requested from memory this many rows ahead of their gather: random rows of a large X miss
+    # every cache, and requesting a whole minibatch at once would push earlier requests out of L1.
+    PREFETCH_ROWS = 16
+    # Rows per tile of a shard's forward and backward pass, so that the scratch space does not grow with
+    # the minibatch and a tile's activations and deltas (25-64-3: about 56 KB) stay in the core's L2.
+    TILE_ROWS = 64
+
+
+cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
+                          Py_ssize_t ahead, const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
+                          const floating* params, const floating* WT, floating* grads, floating* dWT,
+                          floating* buffers, Py_ssize_t max_width, floating inv_batch) noexcept nogil:
+    """Forward and backward over the m rows X[rows], adding their gradient to grads (and to dWT for narrow
+    layers); returns their summed squared error. WT holds every layer's W^T at the layer's offset in params.
+    rows[m:ahead] are the shard's next rows, requested from memory during the gather.
+
+    Buffer layout: the gathered inputs, each layer's output, two delta buffers.
     """
     cdef Py_ssize_t layer, i, j, n_in, n_out, offset
     cdef Py_ssize_t n_inputs = sizes[0], n_outputs = sizes[n_layers]
-    cdef floating* WT = workspace
-    cdef floating* dWT = workspace + max_weights
-    cdef floating* inputs = workspace + 2 * max_weights
+    cdef floating* inputs = buffers
     cdef floating* outputs
     cdef floating* delta_out
     cdef floating* delta_in
@@ -248,6 +293,9 @@ cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_
     cdef floating diff
     cdef double sse = 0
     for i in range(m):
+        if i + PREFETCH_ROWS < ahead:  # the first PREFETCH_ROWS rows were requested earlier
+            prefetch_rows(X, n_inputs, rows + i + PREFETCH_ROWS, 1)
+            prefetch_rows(T, n_outputs, rows + i + PREFETCH_ROWS, 1)
         for j in range(n_inputs):
             inputs[i * n_inputs + j] = X[rows[i] * n_inputs + j]
     outputs = inputs
@@ -256,9 +304,7 @@ cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_
         n_in, n_out = sizes[layer], sizes[layer + 1]
         inputs, outputs = outputs, outputs + m * n_in
         narrow = is_narrow(n_in, n_out)
-        if narrow:
-            transpose(params + offset, WT, n_in, n_out)
-        affine(inputs, params + offset, WT if narrow else NULL, params + offset + n_in * n_out, outputs,
+        affine(inputs, params + offset, WT + offset if narrow else NULL, params + offset + n_in * n_out, outputs,
                m, n_in, n_out)
         activate(outputs, m * n_out, activations[layer])
         offset += n_in * n_out + n_out
@@ -276,40 +322,75 @@ cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_
         inputs = outputs - m * n_in
         narrow = is_narrow(n_in, n_out)
         activation_backward(outputs, delta_out, delta_out, m * n_out, activations[layer])
-        weight_gradient(inputs, delta_out, params + offset, grads + offset, grads + offset + n_in * n_out,
-                        dWT if narrow else NULL, m, n_in, n_out, weight_decay)
+        add_weight_gradient(inputs, delta_out, grads + offset, grads + offset + n_in * n_out,
+                            dWT + offset if narrow else NULL, m, n_in, n_out)
         if layer > 0:
-            if narrow:
-                transpose(params + offset, WT, n_in, n_out)
-            input_gradient(delta_out, params + offset, WT if narrow else NULL, delta_in, m, n_in, n_out)
+            input_gradient(delta_out, WT + offset, delta_in, m, n_in, n_out)
             spare = delta_out
             delta_out, delta_in = delta_in, spare
         outputs = inputs
     return sse
 
 
+cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
+                           const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
+                           const floating* params, floating* grads, floating* workspace, Py_ssize_t max_width,
+                           Py_ssize_t n_params, floating inv_batch, floating weight_decay) noexcept nogil:
+    """Forward and backward over the rows X[rows] (one shard of a minibatch); fills grads and returns the
+    shard's summed squared error. inv_batch is 1 / (minibatch size); weight_decay is lam / (minibatch
+    size) for the shard that carries the penalty and 0 for the others.
+
+    The rows go through in tiles of TILE_ROWS, so that each tile's activations stay in the core's caches.
+    Workspace layout: W^T and dW^T of every layer (at the layer's offset in params), then the tile buffers.
+    """
+    cdef Py_ssize_t layer, tile, first, n_in, n_out, offset
+    cdef floating* WT = workspace
+    cdef floating* dWT = workspace + n_params
+    cdef bint narrow
+    cdef double sse = 0
+    offset = 0
+    for layer in range(n_layers):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        narrow = is_narrow(n_in, n_out)
+        if narrow or layer > 0:  # W^T serves narrow forward products and every dX
+            transpose(params + offset, WT + offset, n_in, n_out)
+        start_weight_gradient(params + offset, grads + offset, grads + offset + n_in * n_out,
+                              dWT + offset if narrow else NULL, n_in, n_out, weight_decay)
+        offset += n_in * n_out + n_out
+    for tile in range((m + TILE_ROWS - 1) // TILE_ROWS):
+        first = tile * TILE_ROWS
+        sse += tile_gradient(X, T, rows + first, min(TILE_ROWS, m - first), m - first, sizes, activations,
+                             n_layers, params, WT, grads, dWT, workspace + 2 * n_params, max_width, inv_batch)
+    offset = 0
+    for layer in range(n_layers):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        finish_weight_gradient(params + offset, grads + offset, dWT + offset if is_narrow(n_in, n_out) else NULL,
+                               n_in, n_out, weight_decay)
+        offset += n_in * n_out + n_out
+    return sse
+
+
 cdef struct Extents:
     Py_ssize_t total_width      # sum of the layer widths
     Py_ssize_t widest           # widest layer
-    Py_ssize_t largest_weights  # elements of the largest weight matrix
     Py_ssize_t n_params         # weights and biases of all layers
 
 
 cdef Extents layer_extents(const Py_ssize_t[::1] sizes) noexcept nogil:
     cdef Extents e
     cdef Py_ssize_t layer
-    e.total_width = e.widest = e.largest_weights = e.n_params = 0
+    e.total_width = e.widest = e.n_params = 0
     for layer in range(sizes.shape[0]):
         e.total_width += sizes[layer]
         e.widest = max(e.widest, sizes[layer])
         if layer > 0:
-            e.largest_weights = max(e.largest_weights, sizes[layer - 1] * sizes[layer])
             e.n_params += sizes[layer - 1] * sizes[layer] + sizes[layer]
     return e
 
 
 cdef inline Py_ssize_t shard_workspace(Extents e, Py_ssize_t shard_rows) noexcept nogil:
-    return shard_rows * (e.total_width + 2 * e.widest) + 2 * e.largest_weights
+    """W^T and dW^T of every layer, and buffers for a tile of at most TILE_ROWS rows."""
+    return 2 * e.n_params + min(shard_rows, TILE_ROWS) * (e.total_width + 2 * e.widest)
 
 
 cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
@@ -324,6 +405,19 @@ def epoch_workspace_size(const Py_ssize_t[::1] sizes, Py_ssize_t batch_size):
     return SHARDS * shard_workspace(e, shard_capacity(batch_size)) + (SHARDS - 1) * e.n_params
 
 
+cdef inline Py_ssize_t shard_count(Py_ssize_t m) noexcept nogil:
+    """Shards of an m-row minibatch: a function of m alone, so results do not depend on the threads."""
+    return SHARDS if m >= PARALLEL_MIN_BATCH else 1
+
+
+cdef inline Py_ssize_t parameter_slice_start(Py_ssize_t n_params, int part, int parts) noexcept nogil:
+    """Where part `part` of `parts` begins in the parameter vector: whole cache lines of 16 elements, so
+    that threads never write to the same line."""
+    if part >= parts:
+        return n_params
+    return (n_params * part // parts) // 16 * 16
+
+
 def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] order,
                 const Py_ssize_t[::1] sizes, const int[::1] activations,
                 floating[::1] params, floating[::1] grads, floating[::1] m1, floating[::1] m2,
@@ -335,44 +429,73 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     Visits the rows of X and T in `order`, batch_size at a time (the last batch may be smaller); for each
     minibatch computes the gradient of 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 into `grads` and takes one
     Adam step on the flat `params` (layout: W0, b0, W1, b1, ...) with moments m1, m2. `workspace` holds
-    epoch_workspace_size(sizes, min(batch_size, n)) elements. The shards of a minibatch run on up to
-    n_threads OpenMP threads where the build has OpenMP; the result does not depend on n_threads.
+    epoch_workspace_size(sizes, min(batch_size, n)) elements. The work runs on up to n_threads OpenMP
+    threads where the build has OpenMP; the result does not depend on n_threads.
     Returns (step after the epoch, summed squared error of the minibatches before their updates).
     """
     cdef Py_ssize_t n = order.shape[0], n_layers = sizes.shape[0] - 1, n_params = params.shape[0]
     cdef Extents e = layer_extents(sizes)
-    cdef Py_ssize_t start, m, shard, first, count, k, stride, n_shards, per_shard
-    cdef double sse = 0
+    cdef Py_ssize_t start, m, shard, first, count, k, stride, n_shards, per_shard, minibatch, lo, hi
+    cdef Py_ssize_t next_start, next_m, next_shards, next_per_shard
+    cdef int thread, threads
+    cdef double epoch_sse[1]
     cdef double shard_sse[SHARDS]
     cdef floating* shard_grads[SHARDS]
-    cdef floating inv_batch
     if n == 0:
         return step, 0.0
-    n_threads = max(1, min(n_threads, SHARDS))
+    # Minibatches too small to split leave a second thread nothing to do but wait at the barriers.
+    n_threads = max(1, min(n_threads, SHARDS)) if batch_size >= PARALLEL_MIN_BATCH else 1
     stride = shard_workspace(e, shard_capacity(min(batch_size, n)))
     shard_grads[0] = &grads[0]
     for shard in range(1, SHARDS):
         shard_grads[shard] = &workspace[0] + SHARDS * stride + (shard - 1) * n_params
-    with nogil:
+    epoch_sse[0] = 0
+    # One parallel region for the whole epoch: per minibatch each thread computes its shards, then (after a
+    # barrier) sums the shard gradients and takes the Adam step on its own slice of the parameters.
+    with nogil, parallel(num_threads=n_threads):
+        thread = threadid()
+        threads = team_size()
+        lo = parameter_slice_start(n_params, thread, threads)
+        hi = parameter_slice_start(n_params, thread + 1, threads)
         start = 0
+        minibatch = 0
         while start < n:
             m = min(batch_size, n - start)
-            inv_batch = (<floating>1) / m
-            n_shards = SHARDS if m >= PARALLEL_MIN_BATCH else 1
+            n_shards = shard_count(m)
             per_shard = (m + n_shards - 1) // n_shards
-            for shard in prange(n_shards, schedule="static", num_threads=n_threads, use_threads_if=n_shards > 1):
+            # Start loading the rows this thread gathers next time: they are random rows, far apart.
+            next_start = start + m
+            next_m = min(batch_size, n - next_start)
+            next_shards = shard_count(next_m)
+            next_per_shard = (next_m + next_shards - 1) // next_shards
+            for shard in range(next_shards):
+                if shard % threads != thread:
+                    continue
+                first = min(next_m, shard * next_per_shard)
+                count = min(next_m, first + next_per_shard) - first
+                count = min(count, PREFETCH_ROWS)
+                prefetch_rows(&X[0, 0], sizes[0], &order[0] + next_start + first, count)
+                prefetch_rows(&T[0, 0], sizes[n_layers], &order[0] + next_start + first, count)
+            for shard in range(n_shards):
+                if shard % threads != thread:  # shards are dealt to the threads in turn
+                    continue
                 first = min(m, shard * per_shard)
                 count = min(m, first + per_shard) - first
                 shard_sse[shard] = shard_gradient(
                     &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
                     &params[0], shard_grads[shard], &workspace[0] + shard * stride, e.widest,
-                    e.largest_weights, inv_batch, <floating>(lam / m) if shard == 0 else 0)
-            for shard in range(n_shards):
-                sse += shard_sse[shard]
+                    n_params, (<floating>1) / m, <floating>(lam / m) if shard == 0 else 0)
+            barrier()
             for shard in range(1, n_shards):
-                for k in range(n_params):
+                for k in range(lo, hi):
                     grads[k] += shard_grads[shard][k]
-            step += 1
-            adam_update(&params[0], &grads[0], &m1[0], &m2[0], n_params, lr, beta1, beta2, eps, step)
-            start += m
-    return step, sse
+            if hi > lo:
+                adam_update(&params[lo], &grads[lo], &m1[lo], &m2[lo], hi - lo, lr, beta1, beta2, eps,
+                            step + minibatch + 1)
+            if thread == 0:
+                for shard in range(n_shards):
+                    epoch_sse[0] += shard_sse[shard]
+            barrier()  # the next minibatch reads the updated parameters and reuses the shard buffers
+            start = start + m  # (an in-place += would declare a reduction)
+            minibatch = minibatch + 1
+    return step + (n + batch_size - 1) // batch_size, epoch_sse[0]

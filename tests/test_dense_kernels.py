@@ -74,7 +74,7 @@ def test_sgd_step_matches_reference(n, dtype, momentum, seed):
         np.testing.assert_allclose(got, want, **TOLERANCE[dtype])
 
 
-@given(n=st.integers(1, 90), batch=st.integers(1, 40), hidden=st.lists(st.integers(1, 20), min_size=0, max_size=2),
+@given(n=st.integers(1, 300), batch=st.integers(1, 160), hidden=st.lists(st.integers(1, 70), min_size=0, max_size=2),
        n_inputs=st.integers(1, 30), n_outputs=st.integers(1, 5), acts=st.lists(activations, min_size=3, max_size=3),
        dtype=dtypes, lam=st.sampled_from([0.0, 1e-4, 0.5]), seed=st.integers(0, 2**32 - 1))
 @example(n=100, batch=32, hidden=[64], n_inputs=25, n_outputs=3, acts=[1, 1, 1], dtype=np.float32, lam=1e-4, seed=0)
@@ -106,12 +106,14 @@ def test_train_epoch_matches_reference(n, batch, hidden, n_inputs, n_outputs, ac
 def test_workspace_sizes_agree():
     for sizes in ([25, 64, 3], [2, 2, 1], [5, 40, 7, 2]):
         s = np.array(sizes, dtype=np.intp)
-        for batch in (1, 2, 31, 256):
+        for batch in (1, 2, 15, 16, 31, 256, 1000):
             assert _dense.epoch_workspace_size(s, batch) == reference.epoch_workspace_size(s, batch)
 
 
-def test_train_epoch_same_result_for_any_thread_count():
-    # 1100 rows in batches of 256: four two-shard minibatches and a last one-shard minibatch of 76.
+@pytest.mark.parametrize("batch", [20, 256])
+def test_train_epoch_same_result_for_any_thread_count(batch):
+    # 1100 rows: in batches of 20, two shards of 10 rows each; in batches of 256, two shards of 128 rows
+    # (two tiles each), then a last minibatch of 76 rows.
     rng = np.random.default_rng(7)
     X, T = arrays(rng, np.float32, 1100, 25), arrays(rng, np.float32, 1100, 3, low=0)
     sizes, codes = np.array([25, 64, 3], dtype=np.intp), np.array([1, 1], dtype=np.intc)
@@ -119,8 +121,8 @@ def test_train_epoch_same_result_for_any_thread_count():
     finals = []
     for n_threads in (1, 2):
         params, grads, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start), np.zeros_like(start)
-        workspace = np.empty(_dense.epoch_workspace_size(sizes, 256), np.float32)
+        workspace = np.empty(_dense.epoch_workspace_size(sizes, batch), np.float32)
         _dense.train_epoch(X, T, np.arange(1100, dtype=np.intp), sizes, codes, params, grads, m1, m2, workspace,
-                           256, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 0, n_threads)
+                           batch, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 0, n_threads)
         finals.append(params)
     assert np.array_equal(finals[0], finals[1])
