@@ -410,6 +410,17 @@ cdef inline Py_ssize_t shard_count(Py_ssize_t m) noexcept nogil:
     return SHARDS if m >= PARALLEL_MIN_BATCH else 1
 
 
+cdef inline Py_ssize_t shard_rows(Py_ssize_t m, Py_ssize_t shard, Py_ssize_t* first) noexcept nogil:
+    """Rows of shard `shard` in an m-row minibatch (0 past its last shard); sets *first to its first row."""
+    cdef Py_ssize_t n_shards = shard_count(m)
+    cdef Py_ssize_t per_shard = (m + n_shards - 1) // n_shards
+    if shard >= n_shards:
+        first[0] = m
+        return 0
+    first[0] = min(m, shard * per_shard)
+    return min(m, first[0] + per_shard) - first[0]
+
+
 cdef inline Py_ssize_t parameter_slice_start(Py_ssize_t n_params, int part, int parts) noexcept nogil:
     """Where part `part` of `parts` begins in the parameter vector: whole cache lines of 16 elements, so
     that threads never write to the same line."""
@@ -435,8 +446,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     """
     cdef Py_ssize_t n = order.shape[0], n_layers = sizes.shape[0] - 1, n_params = params.shape[0]
     cdef Extents e = layer_extents(sizes)
-    cdef Py_ssize_t start, m, shard, first, count, k, stride, n_shards, per_shard, minibatch, lo, hi
-    cdef Py_ssize_t next_start, next_m, next_shards, next_per_shard
+    cdef Py_ssize_t start, m, shard, first, count, k, stride, n_shards, minibatch, lo, hi, next_start
     cdef int thread, threads
     cdef double epoch_sse[1]
     cdef double shard_sse[SHARDS]
@@ -462,25 +472,18 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
         while start < n:
             m = min(batch_size, n - start)
             n_shards = shard_count(m)
-            per_shard = (m + n_shards - 1) // n_shards
-            # Start loading the rows this thread gathers next time: they are random rows, far apart.
             next_start = start + m
-            next_m = min(batch_size, n - next_start)
-            next_shards = shard_count(next_m)
-            next_per_shard = (next_m + next_shards - 1) // next_shards
-            for shard in range(next_shards):
-                if shard % threads != thread:
+            for shard in range(SHARDS):
+                if shard % threads != thread:  # shards are dealt to the threads in turn
                     continue
-                first = min(next_m, shard * next_per_shard)
-                count = min(next_m, first + next_per_shard) - first
+                # Start loading the rows this thread gathers next time: they are random rows, far apart.
+                count = shard_rows(min(batch_size, n - next_start), shard, &first)
                 count = min(count, PREFETCH_ROWS)
                 prefetch_rows(&X[0, 0], sizes[0], &order[0] + next_start + first, count)
                 prefetch_rows(&T[0, 0], sizes[n_layers], &order[0] + next_start + first, count)
-            for shard in range(n_shards):
-                if shard % threads != thread:  # shards are dealt to the threads in turn
+                count = shard_rows(m, shard, &first)
+                if count == 0:
                     continue
-                first = min(m, shard * per_shard)
-                count = min(m, first + per_shard) - first
                 shard_sse[shard] = shard_gradient(
                     &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
                     &params[0], shard_grads[shard], &workspace[0] + shard * stride, e.widest,
