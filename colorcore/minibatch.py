@@ -49,7 +49,7 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
         sizes = np.asarray(model.layer_sizes, dtype=np.intp)
         workspace = np.empty(kernels.epoch_workspace_size(sizes, min(batch_size, n)), dtype=model.dtype)
         optimizer.t, sse = kernels.train_epoch(
-            X, T, order, sizes, model.activation_codes, model.params, model.grads, optimizer.m, optimizer.v,
+            X, T, order, sizes, model.activation_codes, model.params, optimizer.m, optimizer.v,
             workspace, batch_size, optimizer.lr, optimizer.beta1, optimizer.beta2, optimizer.eps, float(lam),
             optimizer.t, available_threads() if n_threads is None else int(n_threads))
         return sse / (2 * n)

@@ -38,22 +38,25 @@ def parameter_views(params, sizes):
 def epoch_workspace_size(sizes, batch_size):
     """Elements of scratch space the kernel's train_epoch needs; the twin allocates its own and ignores it.
 
-    Same formula as the kernel: two shards, each with W^T and dW^T of every layer and buffers for a tile
-    of at most 64 rows (its layers' outputs and two deltas); plus a second gradient vector.
+    Same formula as the kernel: for each of its two shards, a copy of the parameters and both moments and
+    the shard's gradient twice over (each padded to whole 16-element cache lines), then W^T of every layer
+    and buffers for a tile of at most 64 rows (its layers' outputs and two deltas).
     """
     sizes = [int(s) for s in sizes]
     shard_rows = max((batch_size + 1) // 2, min(batch_size, 15))
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    return 2 * (2 * n_params + min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes))) + n_params
+    line_params = (n_params + 15) // 16 * 16
+    return 2 * (5 * line_params + n_params + min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes)))
 
 
-def train_epoch(X, T, order, sizes, activations, params, grads, m1, m2, workspace, batch_size,
+def train_epoch(X, T, order, sizes, activations, params, m1, m2, workspace, batch_size,
                 lr, beta1, beta2, eps, lam, step, n_threads=1):
     """One epoch of minibatch Adam on J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 (n_threads is ignored).
 
     Returns (step after the epoch, summed squared error of each minibatch before its update).
     """
     names = [ACTIVATIONS[a] for a in activations]
+    grads = np.empty_like(params)
     layers = parameter_views(params, sizes)
     grad_layers = parameter_views(grads, sizes)
     sse = 0.0

@@ -4,22 +4,49 @@ from libc.math cimport sqrt, sqrtf
 from _types cimport floating
 
 
-cdef inline void adam_update(floating* param, const floating* grad, floating* m, floating* v, Py_ssize_t n,
-                             double lr, double beta1, double beta2, double eps, Py_ssize_t t) noexcept nogil:
-    """One Adam step (Kingma & Ba, Algorithm 1) at step t >= 1, in place on param, m and v."""
+cdef inline floating root(floating x) noexcept nogil:
+    if floating is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef struct AdamStep:
+    # One step's coefficients: the bias corrections 1 / (1 - beta^t) are worked out once per step, not
+    # once per parameter block.
+    double lr, beta1, beta2, eps, m_scale, v_scale
+
+
+cdef inline AdamStep adam_step_at(double lr, double beta1, double beta2, double eps, Py_ssize_t t) noexcept nogil:
+    """Coefficients of Adam step t >= 1 (Kingma & Ba, Algorithm 1)."""
+    cdef AdamStep s
+    s.lr, s.beta1, s.beta2, s.eps = lr, beta1, beta2, eps
+    s.m_scale = 1.0 / (1.0 - beta1 ** t)
+    s.v_scale = 1.0 / (1.0 - beta2 ** t)
+    return s
+
+
+cdef inline void adam_update(floating* param, const floating* grad, const floating* extra_grad, floating decay,
+                             floating* m, floating* v, Py_ssize_t n, AdamStep s) noexcept nogil:
+    """One Adam step in place on param, m and v, with the gradient grad + extra_grad + decay * param
+    (extra_grad may be NULL). The training epoch passes its second shard's gradient as extra_grad and the
+    weight penalty as decay, so that summing them costs no pass of its own."""
     cdef Py_ssize_t i
-    # Bias corrections 1 / (1 - beta^t), computed once per step in double.
-    cdef floating m_scale = <floating>(1.0 / (1.0 - beta1 ** t))
-    cdef floating v_scale = <floating>(1.0 / (1.0 - beta2 ** t))
-    cdef floating b1 = <floating>beta1, b2 = <floating>beta2
-    cdef floating c1 = <floating>(1.0 - beta1), c2 = <floating>(1.0 - beta2)
-    cdef floating step = <floating>lr, epsilon = <floating>eps
+    cdef floating b1 = <floating>s.beta1, b2 = <floating>s.beta2
+    cdef floating c1 = <floating>(1.0 - s.beta1), c2 = <floating>(1.0 - s.beta2)
+    cdef floating m_scale = <floating>s.m_scale, v_scale = <floating>s.v_scale
+    cdef floating step = <floating>s.lr, epsilon = <floating>s.eps
     cdef floating g
-    for i in range(n):
-        g = grad[i]
-        m[i] = b1 * m[i] + c1 * g
-        v[i] = b2 * v[i] + c2 * g * g
-        if floating is float:
-            param[i] -= step * (m[i] * m_scale) / (sqrtf(v[i] * v_scale) + epsilon)
-        else:
-            param[i] -= step * (m[i] * m_scale) / (sqrt(v[i] * v_scale) + epsilon)
+    # Two copies of one loop, so that neither tests extra_grad per element and both vectorise.
+    if extra_grad == NULL:
+        for i in range(n):
+            g = grad[i] + decay * param[i]
+            m[i] = b1 * m[i] + c1 * g
+            v[i] = b2 * v[i] + c2 * g * g
+            param[i] -= step * (m[i] * m_scale) / (root(v[i] * v_scale) + epsilon)
+    else:
+        for i in range(n):
+            g = grad[i] + extra_grad[i] + decay * param[i]
+            m[i] = b1 * m[i] + c1 * g
+            v[i] = b2 * v[i] + c2 * g * g
+            param[i] -= step * (m[i] * m_scale) / (root(v[i] * v_scale) + epsilon)

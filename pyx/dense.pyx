@@ -8,7 +8,7 @@ from _types cimport floating, activate, activation_backward
 from cython.parallel cimport parallel, threadid
 from libc.stdlib cimport free, malloc
 
-from _adam cimport adam_update
+from _adam cimport AdamStep, adam_step_at, adam_update
 
 
 cdef extern from *:
@@ -148,42 +148,33 @@ cdef void affine(const floating* X, const floating* W, const floating* WT, const
             Z[i * n_out + j] = acc
 
 
-cdef void start_weight_gradient(const floating* W, floating* dW, floating* db, floating* dWT, Py_ssize_t n_in,
-                                Py_ssize_t n_out, floating weight_decay) noexcept nogil:
-    """Set dW = weight_decay * W (narrow layers: dWT = 0 instead) and db = 0, ready for add_weight_gradient.
-
-    Narrow layers accumulate dW^T = dZ^T @ X in the scratch dWT (n_out, n_in), so that the long side is the
-    one held in registers; other layers pass dWT = NULL and accumulate straight into dW.
-    """
-    cdef Py_ssize_t k
-    for k in range(n_out):
-        db[k] = 0
-    if dWT == NULL:
-        for k in range(n_in * n_out):
-            dW[k] = weight_decay * W[k]
-    else:
-        for k in range(n_in * n_out):
-            dWT[k] = 0
-
-
-cdef void add_weight_gradient(const floating* X, const floating* dZ, floating* dW, floating* db, floating* dWT,
-                              Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """dW += X^T @ dZ (narrow layers: dWT += dZ^T @ X) and db += the column sums of dZ, for m rows."""
+cdef void weight_gradient(const floating* X, const floating* dZ, floating* dW, floating* db, Py_ssize_t m,
+                          Py_ssize_t n_in, Py_ssize_t n_out, bint transposed, bint accumulate) noexcept nogil:
+    """dW = X^T @ dZ (n_in, n_out) and db = the column sums of dZ, over m rows. With `transposed`, dW holds
+    dW^T = dZ^T @ X (n_out, n_in) instead, so that narrow layers have their long side in the registers.
+    With `accumulate` the sums are added to dW and db instead of replacing them."""
     cdef Py_ssize_t i, j
+    cdef const floating* start = dW if accumulate else NULL
+    if not accumulate:
+        for j in range(n_out):
+            db[j] = 0
     for i in range(m):
         for j in range(n_out):
             db[j] += dZ[i * n_out + j]
-    if dWT == NULL:
-        multiply(X, 1, n_in, dZ, n_out, m, dW, n_out, dW, n_in, n_out)  # dW[k, :] += sum_i X[i, k] dZ[i, :]
+    if transposed:
+        multiply(dZ, 1, n_out, X, n_in, m, start, n_in, dW, n_out, n_in)  # dW^T[j, :] = sum_i dZ[i, j] X[i, :]
     else:
-        multiply(dZ, 1, n_out, X, n_in, m, dWT, n_in, dWT, n_out, n_in)  # dW^T[j, :] += sum_i dZ[i, j] X[i, :]
+        multiply(X, 1, n_in, dZ, n_out, m, start, n_out, dW, n_in, n_out)  # dW[k, :] = sum_i X[i, k] dZ[i, :]
 
 
-cdef void finish_weight_gradient(const floating* W, floating* dW, const floating* dWT, Py_ssize_t n_in,
-                                 Py_ssize_t n_out, floating weight_decay) noexcept nogil:
-    """Narrow layers: dW = dWT^T + weight_decay * W. Other layers (dWT NULL) are already complete."""
+cdef void add_weight_penalty(const floating* W, floating* dW, const floating* dWT, Py_ssize_t n_in,
+                             Py_ssize_t n_out, floating weight_decay) noexcept nogil:
+    """dW += weight_decay * W, where a narrow layer's sum is still transposed in dWT: dW = dWT^T + weight_decay
+    * W. Other layers pass dWT = NULL."""
     cdef Py_ssize_t k, j
     if dWT == NULL:
+        for k in range(n_in * n_out):
+            dW[k] += weight_decay * W[k]
         return
     for k in range(n_in):
         for j in range(n_out):
@@ -224,17 +215,17 @@ def dense_backward(floating[:, ::1] X, floating[:, ::1] W, floating[:, ::1] A, f
     # Layers are at least 1 wide (checked by the caller); an empty batch leaves only the decay term.
     cdef const floating* x = &X[0, 0] if m > 0 else NULL
     cdef floating* dz = &dZ[0, 0] if m > 0 else NULL
-    # Scratch: W^T for dX, and dW^T for narrow layers.
+    cdef bint narrow = is_narrow(n_in, n_out)
+    # Scratch: dW^T for narrow layers, then W^T for dX.
     cdef floating* scratch = <floating*>malloc(2 * n_in * n_out * sizeof(floating))
-    cdef floating* dWT = scratch if is_narrow(n_in, n_out) else NULL
+    cdef floating* dWT = scratch if narrow else NULL
     if scratch == NULL:
         raise MemoryError()
     with nogil:
         if m > 0:
             activation_backward(&A[0, 0], &dA[0, 0], dz, m * n_out, activation)
-        start_weight_gradient(&W[0, 0], &dW[0, 0], &db[0], dWT, n_in, n_out, <floating>weight_decay)
-        add_weight_gradient(x, dz, &dW[0, 0], &db[0], dWT, m, n_in, n_out)
-        finish_weight_gradient(&W[0, 0], &dW[0, 0], dWT, n_in, n_out, <floating>weight_decay)
+        weight_gradient(x, dz, dWT if narrow else &dW[0, 0], &db[0], m, n_in, n_out, narrow, False)
+        add_weight_penalty(&W[0, 0], &dW[0, 0], dWT, n_in, n_out, <floating>weight_decay)
         if compute_dX and m > 0:
             transpose(&W[0, 0], scratch + n_in * n_out, n_in, n_out)
             input_gradient(dz, scratch + n_in * n_out, &dX[0, 0], m, n_in, n_out)
@@ -274,10 +265,11 @@ cdef enum:
 
 cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
                           Py_ssize_t ahead, const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
-                          const floating* params, const floating* WT, floating* grads, floating* dWT,
+                          const floating* params, const floating* WT, floating* grads, bint accumulate,
                           floating* buffers, Py_ssize_t max_width, floating inv_batch) noexcept nogil:
-    """Forward and backward over the m rows X[rows], adding their gradient to grads (and to dWT for narrow
-    layers); returns their summed squared error. WT holds every layer's W^T at the layer's offset in params.
+    """Forward and backward over the m rows X[rows], writing their gradient into grads (adding it when
+    `accumulate`); returns their summed squared error. params and grads are in the epoch's layout
+    (epoch_layout); WT holds W^T of the wide layers after the first, at the layer's offset in params.
     rows[m:ahead] are the shard's next rows, requested from memory during the gather.
 
     Buffer layout: the gathered inputs, each layer's output, two delta buffers.
@@ -289,6 +281,7 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
     cdef floating* delta_out
     cdef floating* delta_in
     cdef floating* spare
+    cdef const floating* weights
     cdef bint narrow
     cdef floating diff
     cdef double sse = 0
@@ -303,9 +296,11 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
     for layer in range(n_layers):
         n_in, n_out = sizes[layer], sizes[layer + 1]
         inputs, outputs = outputs, outputs + m * n_in
-        narrow = is_narrow(n_in, n_out)
-        affine(inputs, params + offset, WT + offset if narrow else NULL, params + offset + n_in * n_out, outputs,
-               m, n_in, n_out)
+        weights = params + offset  # W, or W^T for a narrow layer
+        if is_narrow(n_in, n_out):
+            affine(inputs, NULL, weights, weights + n_in * n_out, outputs, m, n_in, n_out)
+        else:
+            affine(inputs, weights, NULL, weights + n_in * n_out, outputs, m, n_in, n_out)
         activate(outputs, m * n_out, activations[layer])
         offset += n_in * n_out + n_out
     delta_out = outputs + m * n_outputs
@@ -322,10 +317,10 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
         inputs = outputs - m * n_in
         narrow = is_narrow(n_in, n_out)
         activation_backward(outputs, delta_out, delta_out, m * n_out, activations[layer])
-        add_weight_gradient(inputs, delta_out, grads + offset, grads + offset + n_in * n_out,
-                            dWT + offset if narrow else NULL, m, n_in, n_out)
+        weight_gradient(inputs, delta_out, grads + offset, grads + offset + n_in * n_out, m, n_in, n_out, narrow,
+                        accumulate)
         if layer > 0:
-            input_gradient(delta_out, WT + offset, delta_in, m, n_in, n_out)
+            input_gradient(delta_out, params + offset if narrow else WT + offset, delta_in, m, n_in, n_out)
             spare = delta_out
             delta_out, delta_in = delta_in, spare
         outputs = inputs
@@ -335,39 +330,51 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
 cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
                            const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
                            const floating* params, floating* grads, floating* workspace, Py_ssize_t max_width,
-                           Py_ssize_t n_params, floating inv_batch, floating weight_decay) noexcept nogil:
-    """Forward and backward over the rows X[rows] (one shard of a minibatch); fills grads and returns the
-    shard's summed squared error. inv_batch is 1 / (minibatch size); weight_decay is lam / (minibatch
-    size) for the shard that carries the penalty and 0 for the others.
+                           Py_ssize_t n_params, floating inv_batch) noexcept nogil:
+    """Forward and backward over the rows X[rows] (one shard of a minibatch); writes the gradient of the data
+    term into grads (the weight penalty joins in the Adam step) and returns the shard's summed squared
+    error. inv_batch is 1 / (minibatch size). params and grads are in the epoch's layout (epoch_layout).
 
     The rows go through in tiles of TILE_ROWS, so that each tile's activations stay in the core's caches.
-    Workspace layout: W^T and dW^T of every layer (at the layer's offset in params), then the tile buffers.
+    Workspace layout: W^T of the wide layers after the first (at the layer's offset in params), then the
+    tile buffers.
     """
     cdef Py_ssize_t layer, tile, first, n_in, n_out, offset
-    cdef floating* WT = workspace
-    cdef floating* dWT = workspace + n_params
-    cdef bint narrow
     cdef double sse = 0
     offset = 0
     for layer in range(n_layers):
         n_in, n_out = sizes[layer], sizes[layer + 1]
-        narrow = is_narrow(n_in, n_out)
-        if narrow or layer > 0:  # W^T serves narrow forward products and every dX
-            transpose(params + offset, WT + offset, n_in, n_out)
-        start_weight_gradient(params + offset, grads + offset, grads + offset + n_in * n_out,
-                              dWT + offset if narrow else NULL, n_in, n_out, weight_decay)
+        if layer > 0 and not is_narrow(n_in, n_out):  # dX of narrow layers reads their stored W^T
+            transpose(params + offset, workspace + offset, n_in, n_out)
         offset += n_in * n_out + n_out
     for tile in range((m + TILE_ROWS - 1) // TILE_ROWS):
         first = tile * TILE_ROWS
         sse += tile_gradient(X, T, rows + first, min(TILE_ROWS, m - first), m - first, sizes, activations,
-                             n_layers, params, WT, grads, dWT, workspace + 2 * n_params, max_width, inv_batch)
-    offset = 0
+                             n_layers, params, workspace, grads, tile > 0, workspace + n_params, max_width,
+                             inv_batch)
+    return sse
+
+
+cdef void epoch_layout(const floating* source, floating* target, const Py_ssize_t* sizes, Py_ssize_t n_layers,
+                       bint inverse) noexcept nogil:
+    """Copy a parameter (or moment) vector into the epoch's layout, where each narrow layer keeps W^T
+    (n_out, n_in) in place of W, or back to the usual layout when `inverse`. Keeping W^T for the whole
+    epoch spares transposing W and dW^T at every minibatch; Adam works element by element, so the layout
+    does not change its result."""
+    cdef Py_ssize_t layer, k, n_in, n_out, offset = 0
     for layer in range(n_layers):
         n_in, n_out = sizes[layer], sizes[layer + 1]
-        finish_weight_gradient(params + offset, grads + offset, dWT + offset if is_narrow(n_in, n_out) else NULL,
-                               n_in, n_out, weight_decay)
-        offset += n_in * n_out + n_out
-    return sse
+        if not is_narrow(n_in, n_out):
+            for k in range(n_in * n_out):
+                target[offset + k] = source[offset + k]
+        elif inverse:
+            transpose(source + offset, target + offset, n_out, n_in)
+        else:
+            transpose(source + offset, target + offset, n_in, n_out)
+        offset += n_in * n_out
+        for k in range(n_out):
+            target[offset + k] = source[offset + k]
+        offset += n_out
 
 
 cdef struct Extents:
@@ -389,8 +396,8 @@ cdef Extents layer_extents(const Py_ssize_t[::1] sizes) noexcept nogil:
 
 
 cdef inline Py_ssize_t shard_workspace(Extents e, Py_ssize_t shard_rows) noexcept nogil:
-    """W^T and dW^T of every layer, and buffers for a tile of at most TILE_ROWS rows."""
-    return 2 * e.n_params + min(shard_rows, TILE_ROWS) * (e.total_width + 2 * e.widest)
+    """W^T of every layer, and buffers for a tile of at most TILE_ROWS rows."""
+    return e.n_params + min(shard_rows, TILE_ROWS) * (e.total_width + 2 * e.widest)
 
 
 cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
@@ -398,11 +405,17 @@ cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
     return max((batch_size + SHARDS - 1) // SHARDS, min(batch_size, PARALLEL_MIN_BATCH - 1))
 
 
+cdef inline Py_ssize_t whole_lines(Py_ssize_t n) noexcept nogil:
+    """n rounded up to whole cache lines of 16 elements, so that vectors placed one after another keep the
+    same alignment and no two threads' vectors share a line."""
+    return (n + 15) // 16 * 16
+
+
 def epoch_workspace_size(const Py_ssize_t[::1] sizes, Py_ssize_t batch_size):
-    """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size:
-    per shard its scratch, plus a gradient vector for every shard after the first."""
+    """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size: for each
+    shard, a copy of the parameters and both moments, its gradient twice over, and its scratch."""
     cdef Extents e = layer_extents(sizes)
-    return SHARDS * shard_workspace(e, shard_capacity(batch_size)) + (SHARDS - 1) * e.n_params
+    return SHARDS * (5 * whole_lines(e.n_params) + shard_workspace(e, shard_capacity(batch_size)))
 
 
 cdef inline Py_ssize_t shard_count(Py_ssize_t m) noexcept nogil:
@@ -421,58 +434,82 @@ cdef inline Py_ssize_t shard_rows(Py_ssize_t m, Py_ssize_t shard, Py_ssize_t* fi
     return min(m, first[0] + per_shard) - first[0]
 
 
-cdef inline Py_ssize_t parameter_slice_start(Py_ssize_t n_params, int part, int parts) noexcept nogil:
-    """Where part `part` of `parts` begins in the parameter vector: whole cache lines of 16 elements, so
-    that threads never write to the same line."""
-    if part >= parts:
-        return n_params
-    return (n_params * part // parts) // 16 * 16
+cdef void adam_epoch_step(floating* params, const floating* grads, const floating* extra_grads, floating* m1,
+                          floating* m2, const Py_ssize_t* sizes, Py_ssize_t n_layers, floating weight_decay,
+                          AdamStep step) noexcept nogil:
+    """The Adam step on all parameters with the gradient grads + extra_grads (may be NULL) + weight_decay *
+    W, the penalty on weights only: one call per weight or bias block."""
+    cdef Py_ssize_t layer, n_weights, offset = 0
+    cdef const floating* extra
+    for layer in range(n_layers):
+        n_weights = sizes[layer] * sizes[layer + 1]
+        extra = extra_grads + offset if extra_grads != NULL else NULL
+        adam_update(params + offset, grads + offset, extra, weight_decay, m1 + offset, m2 + offset, n_weights,
+                    step)
+        offset += n_weights
+        extra = extra_grads + offset if extra_grads != NULL else NULL
+        adam_update(params + offset, grads + offset, extra, 0, m1 + offset, m2 + offset, sizes[layer + 1], step)
+        offset += sizes[layer + 1]
 
 
 def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] order,
                 const Py_ssize_t[::1] sizes, const int[::1] activations,
-                floating[::1] params, floating[::1] grads, floating[::1] m1, floating[::1] m2,
+                floating[::1] params, floating[::1] m1, floating[::1] m2,
                 floating[::1] workspace, Py_ssize_t batch_size,
                 double lr, double beta1, double beta2, double eps, double lam, Py_ssize_t step,
                 int n_threads=1):
     """One epoch of minibatch Adam on the seed's cost, entirely in C.
 
     Visits the rows of X and T in `order`, batch_size at a time (the last batch may be smaller); for each
-    minibatch computes the gradient of 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 into `grads` and takes one
-    Adam step on the flat `params` (layout: W0, b0, W1, b1, ...) with moments m1, m2. `workspace` holds
+    minibatch computes the gradient of 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 and takes one Adam step on
+    the flat `params` (layout: W0, b0, W1, b1, ...) with moments m1, m2. `workspace` holds
     epoch_workspace_size(sizes, min(batch_size, n)) elements. The work runs on up to n_threads OpenMP
     threads where the build has OpenMP; the result does not depend on n_threads.
     Returns (step after the epoch, summed squared error of the minibatches before their updates).
     """
     cdef Py_ssize_t n = order.shape[0], n_layers = sizes.shape[0] - 1, n_params = params.shape[0]
     cdef Extents e = layer_extents(sizes)
-    cdef Py_ssize_t start, m, shard, first, count, k, stride, n_shards, minibatch, lo, hi, next_start
+    cdef Py_ssize_t line_params = whole_lines(n_params)
+    cdef Py_ssize_t start, m, shard, first, count, stride, n_shards, minibatch, next_start, turn
     cdef int thread, threads
     cdef double epoch_sse[1]
-    cdef double shard_sse[SHARDS]
-    cdef floating* shard_grads[SHARDS]
+    cdef double shard_sse[2][SHARDS]
+    cdef floating* shard_grads[2][SHARDS]
+    cdef floating* copy
+    cdef floating* scratch
+    cdef AdamStep adam
     if n == 0:
         return step, 0.0
-    # Minibatches too small to split leave a second thread nothing to do but wait at the barriers.
+    # Minibatches too small to split leave a second thread nothing to do but wait at the barrier.
     n_threads = max(1, min(n_threads, SHARDS)) if batch_size >= PARALLEL_MIN_BATCH else 1
     stride = shard_workspace(e, shard_capacity(min(batch_size, n)))
-    shard_grads[0] = &grads[0]
-    for shard in range(1, SHARDS):
-        shard_grads[shard] = &workspace[0] + SHARDS * stride + (shard - 1) * n_params
+    # Workspace layout: per shard (= per thread) params, m1 and m2 in the epoch's layout; the shards'
+    # gradients for even and odd minibatches; per shard its scratch.
+    for turn in range(2):
+        for shard in range(SHARDS):
+            shard_grads[turn][shard] = &workspace[0] + (3 * SHARDS + turn * SHARDS + shard) * line_params
+    scratch = &workspace[0] + 5 * SHARDS * line_params
     epoch_sse[0] = 0
-    # One parallel region for the whole epoch: per minibatch each thread computes its shards, then (after a
-    # barrier) sums the shard gradients and takes the Adam step on its own slice of the parameters.
+    # One parallel region for the whole epoch. Each thread keeps its own copy of the parameters and takes
+    # every Adam step itself: sharing one copy made each thread's writes wait for the other core to let go
+    # of the lines it had read, which cost more than the whole step. Per minibatch the threads compute their
+    # shards, meet at the one barrier, and each applies the summed gradient to its copy. The gradients are
+    # kept for even and odd minibatches apart, so a thread can start on the next minibatch while the other
+    # still reads this one's.
     with nogil, parallel(num_threads=n_threads):
         thread = threadid()
         threads = team_size()
-        lo = parameter_slice_start(n_params, thread, threads)
-        hi = parameter_slice_start(n_params, thread + 1, threads)
+        copy = &workspace[0] + 3 * thread * line_params
+        epoch_layout(&params[0], copy, &sizes[0], n_layers, False)
+        epoch_layout(&m1[0], copy + line_params, &sizes[0], n_layers, False)
+        epoch_layout(&m2[0], copy + 2 * line_params, &sizes[0], n_layers, False)
         start = 0
         minibatch = 0
         while start < n:
             m = min(batch_size, n - start)
             n_shards = shard_count(m)
             next_start = start + m
+            turn = minibatch % 2
             for shard in range(SHARDS):
                 if shard % threads != thread:  # shards are dealt to the threads in turn
                     continue
@@ -484,21 +521,23 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
                 count = shard_rows(m, shard, &first)
                 if count == 0:
                     continue
-                shard_sse[shard] = shard_gradient(
+                shard_sse[turn][shard] = shard_gradient(
                     &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
-                    &params[0], shard_grads[shard], &workspace[0] + shard * stride, e.widest,
-                    n_params, (<floating>1) / m, <floating>(lam / m) if shard == 0 else 0)
+                    copy, shard_grads[turn][shard], scratch + shard * stride, e.widest, n_params, (<floating>1) / m)
             barrier()
-            for shard in range(1, n_shards):
-                for k in range(lo, hi):
-                    grads[k] += shard_grads[shard][k]
-            if hi > lo:
-                adam_update(&params[lo], &grads[lo], &m1[lo], &m2[lo], hi - lo, lr, beta1, beta2, eps,
-                            step + minibatch + 1)
+            # SHARDS is 2, so the second shard's gradient is the only one to add.
+            adam = adam_step_at(lr, beta1, beta2, eps, step + minibatch + 1)
+            adam_epoch_step(copy, shard_grads[turn][0], shard_grads[turn][1] if n_shards > 1 else NULL,
+                            copy + line_params, copy + 2 * line_params, &sizes[0], n_layers, <floating>(lam / m),
+                            adam)
             if thread == 0:
                 for shard in range(n_shards):
-                    epoch_sse[0] += shard_sse[shard]
-            barrier()  # the next minibatch reads the updated parameters and reuses the shard buffers
+                    epoch_sse[0] += shard_sse[turn][shard]
             start = start + m  # (an in-place += would declare a reduction)
             minibatch = minibatch + 1
+    copy = &workspace[0]
+    with nogil:
+        epoch_layout(copy, &params[0], &sizes[0], n_layers, True)
+        epoch_layout(copy + line_params, &m1[0], &sizes[0], n_layers, True)
+        epoch_layout(copy + 2 * line_params, &m2[0], &sizes[0], n_layers, True)
     return step + (n + batch_size - 1) // batch_size, epoch_sse[0]

@@ -1,6 +1,6 @@
 # Optimiser steps, in place on flat parameter vectors checked by colorcore/optim.py.
 from _types cimport floating
-from _adam cimport adam_update
+from _adam cimport adam_step_at, adam_update
 
 
 def adam_step(floating[::1] param, floating[::1] grad, floating[::1] m, floating[::1] v,
@@ -10,7 +10,7 @@ def adam_step(floating[::1] param, floating[::1] grad, floating[::1] m, floating
     if n == 0:
         return
     with nogil:
-        adam_update(&param[0], &grad[0], &m[0], &v[0], n, lr, beta1, beta2, eps, t)
+        adam_update(&param[0], &grad[0], NULL, 0, &m[0], &v[0], n, adam_step_at(lr, beta1, beta2, eps, t))
 
 
 def sgd_step(floating[::1] param, floating[::1] grad, floating[::1] velocity, double lr, double momentum):

@@ -90,9 +90,9 @@ def test_train_epoch_matches_reference(n, batch, hidden, n_inputs, n_outputs, ac
     order = rng.permutation(n).astype(np.intp)
     results = {}
     for name, impl in (("kernel", _dense), ("reference", reference)):
-        params, grads, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start), np.zeros_like(start)
+        params, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start)
         workspace = np.empty(impl.epoch_workspace_size(sizes, min(batch, n)), dtype)
-        step, sse = impl.train_epoch(X, T, order, sizes, codes, params, grads, m1, m2, workspace, batch,
+        step, sse = impl.train_epoch(X, T, order, sizes, codes, params, m1, m2, workspace, batch,
                                      1e-2, 0.9, 0.999, 1e-8, lam, 3)
         results[name] = (step, sse, params)
     (k_step, k_sse, k_params), (r_step, r_sse, r_params) = results["kernel"], results["reference"]
@@ -120,9 +120,9 @@ def test_train_epoch_same_result_for_any_thread_count(batch):
     start = arrays(rng, np.float32, 25 * 64 + 64 + 64 * 3 + 3, low=-0.5, high=0.5)
     finals = []
     for n_threads in (1, 2):
-        params, grads, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start), np.zeros_like(start)
+        params, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start)
         workspace = np.empty(_dense.epoch_workspace_size(sizes, batch), np.float32)
-        _dense.train_epoch(X, T, np.arange(1100, dtype=np.intp), sizes, codes, params, grads, m1, m2, workspace,
+        _dense.train_epoch(X, T, np.arange(1100, dtype=np.intp), sizes, codes, params, m1, m2, workspace,
                            batch, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 0, n_threads)
         finals.append(params)
     assert np.array_equal(finals[0], finals[1])
