@@ -46,7 +46,8 @@ def epoch_workspace_size(sizes, batch_size):
     shard_rows = max((batch_size + 1) // 2, min(batch_size, 15))
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     line_params = (n_params + 15) // 16 * 16
-    return 2 * (5 * line_params + n_params + min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes)))
+    tile = min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes))
+    return 2 * (5 * line_params + line_params + (tile + 15) // 16 * 16) + 16
 
 
 def train_epoch(X, T, order, sizes, activations, params, m1, m2, workspace, batch_size,

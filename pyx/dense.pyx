@@ -41,6 +41,18 @@ cdef inline bint is_narrow(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     return n_out < n_in
 
 
+cdef inline floating* first_line(floating* p) noexcept nogil:
+    """The first address on a 64-byte cache-line boundary from p on: at most 15 float32 or 7 float64 further
+    (NumPy aligns an array to its element size)."""
+    return <floating*>(<char*>p + (64 - <size_t>p % 64) % 64)
+
+
+cdef inline Py_ssize_t whole_lines(Py_ssize_t n) noexcept nogil:
+    """n rounded up to whole cache lines of 16 elements, so that vectors placed one after another keep the
+    same alignment and no two threads' vectors share a line."""
+    return (n + 15) // 16 * 16
+
+
 cdef void transpose(const floating* A, floating* AT, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
     cdef Py_ssize_t r, c
     for r in range(rows):
@@ -350,7 +362,7 @@ cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_
     for tile in range((m + TILE_ROWS - 1) // TILE_ROWS):
         first = tile * TILE_ROWS
         sse += tile_gradient(X, T, rows + first, min(TILE_ROWS, m - first), m - first, sizes, activations,
-                             n_layers, params, workspace, grads, tile > 0, workspace + n_params, max_width,
+                             n_layers, params, workspace, grads, tile > 0, workspace + whole_lines(n_params), max_width,
                              inv_batch)
     return sse
 
@@ -396,8 +408,8 @@ cdef Extents layer_extents(const Py_ssize_t[::1] sizes) noexcept nogil:
 
 
 cdef inline Py_ssize_t shard_workspace(Extents e, Py_ssize_t shard_rows) noexcept nogil:
-    """W^T of every layer, and buffers for a tile of at most TILE_ROWS rows."""
-    return e.n_params + min(shard_rows, TILE_ROWS) * (e.total_width + 2 * e.widest)
+    """W^T of every layer, and buffers for a tile of at most TILE_ROWS rows, in whole cache lines."""
+    return whole_lines(e.n_params) + whole_lines(min(shard_rows, TILE_ROWS) * (e.total_width + 2 * e.widest))
 
 
 cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
@@ -405,17 +417,12 @@ cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
     return max((batch_size + SHARDS - 1) // SHARDS, min(batch_size, PARALLEL_MIN_BATCH - 1))
 
 
-cdef inline Py_ssize_t whole_lines(Py_ssize_t n) noexcept nogil:
-    """n rounded up to whole cache lines of 16 elements, so that vectors placed one after another keep the
-    same alignment and no two threads' vectors share a line."""
-    return (n + 15) // 16 * 16
-
-
 def epoch_workspace_size(const Py_ssize_t[::1] sizes, Py_ssize_t batch_size):
     """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size: for each
-    shard, a copy of the parameters and both moments, its gradient twice over, and its scratch."""
+    shard, a copy of the parameters and both moments, its gradient twice over, and its scratch; and room
+    to start them all on a cache line."""
     cdef Extents e = layer_extents(sizes)
-    return SHARDS * (5 * whole_lines(e.n_params) + shard_workspace(e, shard_capacity(batch_size)))
+    return SHARDS * (5 * whole_lines(e.n_params) + shard_workspace(e, shard_capacity(batch_size))) + 16
 
 
 cdef inline Py_ssize_t shard_count(Py_ssize_t m) noexcept nogil:
@@ -475,6 +482,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     cdef double epoch_sse[1]
     cdef double shard_sse[2][SHARDS]
     cdef floating* shard_grads[2][SHARDS]
+    cdef floating* base
     cdef floating* copy
     cdef floating* scratch
     cdef AdamStep adam
@@ -483,12 +491,14 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     # Minibatches too small to split leave a second thread nothing to do but wait at the barrier.
     n_threads = max(1, min(n_threads, SHARDS)) if batch_size >= PARALLEL_MIN_BATCH else 1
     stride = shard_workspace(e, shard_capacity(min(batch_size, n)))
-    # Workspace layout: per shard (= per thread) params, m1 and m2 in the epoch's layout; the shards'
+    # Vector loads that straddle two cache lines cost two loads, and the products are bound by their loads.
+    base = first_line(&workspace[0])
+    # Workspace layout (from base): per shard (= per thread) params, m1 and m2 in the epoch's layout; the shards'
     # gradients for even and odd minibatches; per shard its scratch.
     for turn in range(2):
         for shard in range(SHARDS):
-            shard_grads[turn][shard] = &workspace[0] + (3 * SHARDS + turn * SHARDS + shard) * line_params
-    scratch = &workspace[0] + 5 * SHARDS * line_params
+            shard_grads[turn][shard] = base + (3 * SHARDS + turn * SHARDS + shard) * line_params
+    scratch = base + 5 * SHARDS * line_params
     epoch_sse[0] = 0
     # One parallel region for the whole epoch. Each thread keeps its own copy of the parameters and takes
     # every Adam step itself: sharing one copy made each thread's writes wait for the other core to let go
@@ -499,7 +509,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     with nogil, parallel(num_threads=n_threads):
         thread = threadid()
         threads = team_size()
-        copy = &workspace[0] + 3 * thread * line_params
+        copy = base + 3 * thread * line_params
         epoch_layout(&params[0], copy, &sizes[0], n_layers, False)
         epoch_layout(&m1[0], copy + line_params, &sizes[0], n_layers, False)
         epoch_layout(&m2[0], copy + 2 * line_params, &sizes[0], n_layers, False)
@@ -535,7 +545,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
                     epoch_sse[0] += shard_sse[turn][shard]
             start = start + m  # (an in-place += would declare a reduction)
             minibatch = minibatch + 1
-    copy = &workspace[0]
+    copy = base
     with nogil:
         epoch_layout(copy, &params[0], &sizes[0], n_layers, True)
         epoch_layout(copy + line_params, &m1[0], &sizes[0], n_layers, True)
