@@ -4,7 +4,7 @@
 # Weights are stored (n_in, n_out) so that A = act(X @ W + b). Products accumulate a row of up to 64
 # outputs in registers (accumulate_block); for narrow layers (64 -> 3) they run along the inputs instead,
 # with W transposed, so that the long side is the one in the vector registers.
-from _types cimport floating, activate, activation_backward
+from _types cimport IDENTITY, floating, activate, activation_backward
 from cython.parallel cimport parallel, threadid
 from libc.stdlib cimport free, malloc
 
@@ -193,10 +193,27 @@ cdef void add_weight_penalty(const floating* W, floating* dW, const floating* dW
             dW[k * n_out + j] = dWT[j * n_in + k] + weight_decay * W[k * n_out + j]
 
 
-cdef inline void input_gradient(const floating* dZ, const floating* WT, floating* dX, Py_ssize_t m,
-                                Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """dX = dZ @ W^T, given WT = W^T (n_out, n_in)."""
-    multiply(dZ, n_out, 1, WT, n_in, n_out, <const floating*>NULL, 0, dX, m, n_in)
+cdef void input_gradient(const floating* dZ, const floating* WT, const floating* X, int activation, floating* dX,
+                         Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """dX = dZ @ W^T, given WT = W^T (n_out, n_in), times the derivative of the activation that produced
+    the layer's input X (IDENTITY: none). A row at a time, so that each row of dX is still in the L1 cache
+    when its derivative is applied."""
+    cdef Py_ssize_t i, j, k
+    cdef floating* row
+    cdef const floating* dz
+    for i in range(m):
+        row = dX + i * n_in
+        dz = dZ + i * n_out
+        if is_narrow(n_in, n_out):  # a few long axpys: cheaper than a register block for so short a sum
+            for k in range(n_in):
+                row[k] = dz[0] * WT[k]
+            for j in range(1, n_out):
+                for k in range(n_in):
+                    row[k] += dz[j] * WT[j * n_in + k]
+        else:
+            multiply(dz, n_out, 1, WT, n_in, n_out, <const floating*>NULL, 0, row, 1, n_in)
+        if activation != IDENTITY:
+            activation_backward(X + i * n_in, dX + i * n_in, dX + i * n_in, n_in, activation)
 
 
 def dense_forward(floating[:, ::1] X, floating[:, ::1] W, floating[::1] b, floating[:, ::1] A,
@@ -240,7 +257,7 @@ def dense_backward(floating[:, ::1] X, floating[:, ::1] W, floating[:, ::1] A, f
         add_weight_penalty(&W[0, 0], &dW[0, 0], dWT, n_in, n_out, <floating>weight_decay)
         if compute_dX and m > 0:
             transpose(&W[0, 0], scratch + n_in * n_out, n_in, n_out)
-            input_gradient(dz, scratch + n_in * n_out, &dX[0, 0], m, n_in, n_out)
+            input_gradient(dz, scratch + n_in * n_out, NULL, IDENTITY, &dX[0, 0], m, n_in, n_out)
     free(scratch)
 
 
@@ -317,22 +334,24 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
         offset += n_in * n_out + n_out
     delta_out = outputs + m * n_outputs
     delta_in = delta_out + m * max_width
-    # dJ/dY of J = 1/(2m) sum (y - t)^2, then back through the layers.
+    # dJ/dZ of the output layer for J = 1/(2m) sum (y - t)^2, then back through the layers; each dX carries
+    # the derivative of the activation below it, so delta_out is always a layer's dJ/dZ.
     for i in range(m):
         for j in range(n_outputs):
             diff = outputs[i * n_outputs + j] - T[rows[i] * n_outputs + j]
             sse += diff * diff
             delta_out[i * n_outputs + j] = diff * inv_batch
+    activation_backward(outputs, delta_out, delta_out, m * n_outputs, activations[n_layers - 1])
     for layer in range(n_layers - 1, -1, -1):
         n_in, n_out = sizes[layer], sizes[layer + 1]
         offset -= n_in * n_out + n_out
         inputs = outputs - m * n_in
         narrow = is_narrow(n_in, n_out)
-        activation_backward(outputs, delta_out, delta_out, m * n_out, activations[layer])
         weight_gradient(inputs, delta_out, grads + offset, grads + offset + n_in * n_out, m, n_in, n_out, narrow,
                         accumulate)
         if layer > 0:
-            input_gradient(delta_out, params + offset if narrow else WT + offset, delta_in, m, n_in, n_out)
+            input_gradient(delta_out, params + offset if narrow else WT + offset, inputs, activations[layer - 1],
+                           delta_in, m, n_in, n_out)
             spare = delta_out
             delta_out, delta_in = delta_in, spare
         outputs = inputs
