@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from . import _dense, reference
+from . import _dense, _shuffle, reference
 from .optim import Adam
 
 
@@ -21,11 +21,21 @@ def available_threads():
     return max(1, min(cores, int(limit))) if limit.isdigit() and int(limit) > 0 else cores
 
 
+def shuffled_rows(n, rng=None):
+    """A random order of the row indices 0 .. n-1 (np.intp), drawn from rng (seed or Generator)."""
+    generator = np.random.default_rng(rng)
+    if n >= 2**32:  # beyond the kernel's 32-bit draws
+        return generator.permutation(n).astype(np.intp, copy=False)
+    order = np.empty(n, dtype=np.intp)
+    _shuffle.permutation(order, int(generator.integers(0, 2**64, dtype=np.uint64)))
+    return order
+
+
 def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_reference=False, n_threads=None):
     """Train `model` for one pass over (X, T) and return the mean training cost seen on the way.
 
     X (n, n_inputs) and T (n, n_outputs) must have the model's dtype and be C-contiguous. Rows are
-    visited in the order rng.permutation(n) (rng: seed or Generator). The returned figure is the data
+    visited in the order shuffled_rows(n, rng) (rng: seed or Generator). The returned figure is the data
     part of the seed's cost, 1/(2n) sum (y - t)^2, accumulated over the minibatches before each update.
     `use_reference` runs the NumPy twin of the kernel instead (for benchmarks and tests). `n_threads`
     (default: available_threads()) changes the speed of the Adam path, never its result.
@@ -43,7 +53,7 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
     n = X.shape[0]
     if n == 0:
         return 0.0
-    order = np.random.default_rng(rng).permutation(n).astype(np.intp, copy=False)
+    order = shuffled_rows(n, rng)
     if isinstance(optimizer, Adam):
         kernels = reference if use_reference else _dense
         sizes = np.asarray(model.layer_sizes, dtype=np.intp)

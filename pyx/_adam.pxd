@@ -34,19 +34,24 @@ cdef inline void adam_update(floating* param, const floating* grad, const floati
     cdef Py_ssize_t i
     cdef floating b1 = <floating>s.beta1, b2 = <floating>s.beta2
     cdef floating c1 = <floating>(1.0 - s.beta1), c2 = <floating>(1.0 - s.beta2)
-    cdef floating m_scale = <floating>s.m_scale, v_scale = <floating>s.v_scale
-    cdef floating step = <floating>s.lr, epsilon = <floating>s.eps
-    cdef floating g
-    # Two copies of one loop, so that neither tests extra_grad per element and both vectorise.
+    cdef floating v_scale = <floating>s.v_scale, epsilon = <floating>s.eps
+    cdef floating step = <floating>(s.lr * s.m_scale)  # the learning rate times m's bias correction
+    cdef floating g, mi, vi
+    # Two copies of one loop, so that neither tests extra_grad per element and both vectorise. The new
+    # moments go through locals: read back from m and v, they would be reloaded after each store.
     if extra_grad == NULL:
         for i in range(n):
             g = grad[i] + decay * param[i]
-            m[i] = b1 * m[i] + c1 * g
-            v[i] = b2 * v[i] + c2 * g * g
-            param[i] -= step * (m[i] * m_scale) / (root(v[i] * v_scale) + epsilon)
+            mi = b1 * m[i] + c1 * g
+            vi = b2 * v[i] + c2 * g * g
+            m[i] = mi
+            v[i] = vi
+            param[i] -= step * mi / (root(vi * v_scale) + epsilon)
     else:
         for i in range(n):
             g = grad[i] + extra_grad[i] + decay * param[i]
-            m[i] = b1 * m[i] + c1 * g
-            v[i] = b2 * v[i] + c2 * g * g
-            param[i] -= step * (m[i] * m_scale) / (root(v[i] * v_scale) + epsilon)
+            mi = b1 * m[i] + c1 * g
+            vi = b2 * v[i] + c2 * g * g
+            m[i] = mi
+            v[i] = vi
+            param[i] -= step * mi / (root(vi * v_scale) + epsilon)
