@@ -16,22 +16,62 @@ cdef extern from *:
     #if defined(_OPENMP)
     #include <omp.h>
     static int colorcore_team_size(void) { return omp_get_num_threads(); }
-    static void colorcore_barrier(void) {
+    #else
+    static int colorcore_team_size(void) { return 1; }
+    #endif
+
+    /* How many minibatches one thread of the epoch has finished, alone on its cache line. */
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef struct { long done; } __attribute__((aligned(64))) colorcore_progress;
+    #else
+    typedef struct { long done; char pad[64 - sizeof(long)]; } colorcore_progress;
+    #endif
+
+    #if defined(_OPENMP) && (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
+    #include <sched.h>
+    #if defined(__x86_64__) || defined(__i386__)
+    #define colorcore_pause() __builtin_ia32_pause()
+    #elif defined(__aarch64__)
+    #define colorcore_pause() __asm__ __volatile__("yield")
+    #else
+    #define colorcore_pause() ((void)0)
+    #endif
+    /* Publish this thread's count and wait until every thread has reached it: a barrier of one release
+       store and one acquire load per thread (libgomp's barrier took 0.33 us here, this one 0.05 us). It
+       spins for a few milliseconds, then yields the core, in case a thread of the team is not running. */
+    static void colorcore_wait_for_team(colorcore_progress* progress, int thread, int threads, long done) {
+        int other;
+        long spins;
+        __atomic_store_n(&progress[thread].done, done, __ATOMIC_RELEASE);
+        for (other = 0; other < threads; other++) {
+            for (spins = 0; __atomic_load_n(&progress[other].done, __ATOMIC_ACQUIRE) < done; spins++) {
+                if (spins < 100000) colorcore_pause(); else sched_yield();
+            }
+        }
+    }
+    #elif defined(_OPENMP)
+    static void colorcore_wait_for_team(colorcore_progress* progress, int thread, int threads, long done) {
+        progress[thread].done = done;
     #pragma omp barrier
     }
     #else
-    static int colorcore_team_size(void) { return 1; }
-    static void colorcore_barrier(void) {}
+    static void colorcore_wait_for_team(colorcore_progress* progress, int thread, int threads, long done) {
+        progress[thread].done = done;
+    }
     #endif
+
     #if defined(__GNUC__) || defined(__clang__)
     #define colorcore_prefetch(address) __builtin_prefetch(address)
     #else
     #define colorcore_prefetch(address) ((void)(address))
     #endif
     """
-    # Threads in the current parallel region, a barrier across them, and a cache prefetch hint.
+    # Threads in the current parallel region; each thread's count of finished minibatches and the barrier
+    # that waits on them; a cache prefetch hint.
     int team_size "colorcore_team_size"() noexcept nogil
-    void barrier "colorcore_barrier"() noexcept nogil
+    ctypedef struct Progress "colorcore_progress":
+        long done
+    void wait_for_team "colorcore_wait_for_team"(Progress* progress, int thread, int threads, long done) noexcept nogil
     void prefetch "colorcore_prefetch"(const void* address) noexcept nogil
 
 
@@ -499,6 +539,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     cdef Py_ssize_t start, m, shard, first, count, stride, n_shards, minibatch, next_start, turn
     cdef int thread, threads
     cdef double epoch_sse[1]
+    cdef Progress progress[SHARDS]
     cdef double shard_sse[2][SHARDS]
     cdef floating* shard_grads[2][SHARDS]
     cdef floating* base
@@ -519,6 +560,8 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
             shard_grads[turn][shard] = base + (3 * SHARDS + turn * SHARDS + shard) * line_params
     scratch = base + 5 * SHARDS * line_params
     epoch_sse[0] = 0
+    for shard in range(SHARDS):
+        progress[shard].done = 0
     # One parallel region for the whole epoch. Each thread keeps its own copy of the parameters and takes
     # every Adam step itself: sharing one copy made each thread's writes wait for the other core to let go
     # of the lines it had read, which cost more than the whole step. Per minibatch the threads compute their
@@ -553,7 +596,7 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
                 shard_sse[turn][shard] = shard_gradient(
                     &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
                     copy, shard_grads[turn][shard], scratch + shard * stride, e.widest, n_params, (<floating>1) / m)
-            barrier()
+            wait_for_team(progress, thread, threads, minibatch + 1)
             # SHARDS is 2, so the second shard's gradient is the only one to add.
             adam = adam_step_at(lr, beta1, beta2, eps, step + minibatch + 1)
             adam_epoch_step(copy, shard_grads[turn][0], shard_grads[turn][1] if n_shards > 1 else NULL,
