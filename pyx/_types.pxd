@@ -51,12 +51,13 @@ cdef inline void activation_backward(const floating* a, const floating* da, floa
                                      Py_ssize_t n, int activation) noexcept nogil:
     """dz = da * f'(z), with f'(z) written in terms of the saved output a = f(z)."""
     cdef Py_ssize_t i
+    cdef floating one = 1  # a bare 1 would become the double 1.0 and take float32 through double
     if activation == SIGMOID:
         for i in range(n):
-            dz[i] = da[i] * a[i] * (1 - a[i])
+            dz[i] = da[i] * a[i] * (one - a[i])
     elif activation == TANH:
         for i in range(n):
-            dz[i] = da[i] * (1 - a[i] * a[i])
+            dz[i] = da[i] * (one - a[i] * a[i])
     elif activation == RELU:
         for i in range(n):
             dz[i] = da[i] if a[i] > 0 else 0

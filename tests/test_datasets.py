@@ -93,6 +93,8 @@ def http_server(tmp_path):
     thread.start()
     yield www, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 def test_download_with_good_checksum_lands_in_the_cache(http_server, tmp_path, monkeypatch):
