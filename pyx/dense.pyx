@@ -7,6 +7,7 @@
 from _types cimport IDENTITY, floating, activate, activation_backward
 from cython.parallel cimport parallel, threadid
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
 
 from _adam cimport AdamStep, adam_step_at, adam_update
 
@@ -358,8 +359,7 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
         if i + PREFETCH_ROWS < ahead:  # the first PREFETCH_ROWS rows were requested earlier
             prefetch_rows(X, n_inputs, rows + i + PREFETCH_ROWS, 1)
             prefetch_rows(T, n_outputs, rows + i + PREFETCH_ROWS, 1)
-        for j in range(n_inputs):
-            inputs[i * n_inputs + j] = X[rows[i] * n_inputs + j]
+        memcpy(inputs + i * n_inputs, X + rows[i] * n_inputs, n_inputs * sizeof(floating))
     outputs = inputs
     offset = 0
     for layer in range(n_layers):
