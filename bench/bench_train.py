@@ -6,7 +6,7 @@ colorcore's own NumPy reference (colorcore/reference.py), for colorcore, the Num
 and scikit-learn's MLPRegressor (each only when installed). Timings are the best of --repeats epochs,
 taken in turns across the implementations.
 
-    python bench/bench_train.py [--samples 409600] [--batch-sizes 32 256 1024] [--repeats 3]
+    python bench/bench_train.py [--samples 409600] [--batch-sizes 32 256 1024] [--repeats 5]
 """
 import argparse
 import warnings
@@ -71,7 +71,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=409_600, help="training samples per epoch (default: 409600)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256, 1024], help="minibatch sizes")
-    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per method; the best is kept")
+    parser.add_argument("--repeats", type=int, default=5, help="epochs timed per method; the best is kept (default: 5)")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)

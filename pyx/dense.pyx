@@ -342,9 +342,10 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
     (epoch_layout); WT holds W^T of the wide layers after the first, at the layer's offset in params.
     rows[m:ahead] are the shard's next rows, requested from memory during the gather.
 
-    Buffer layout: the gathered inputs, each layer's output, two delta buffers.
+    Buffer layout: the gathered inputs, each layer's output, two delta buffers (the first one holds the
+    gathered targets until the output layer's delta replaces them).
     """
-    cdef Py_ssize_t layer, i, j, n_in, n_out, offset
+    cdef Py_ssize_t layer, i, n_in, n_out, offset, total_width = 0
     cdef Py_ssize_t n_inputs = sizes[0], n_outputs = sizes[n_layers]
     cdef floating* inputs = buffers
     cdef floating* outputs
@@ -353,13 +354,17 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
     cdef floating* spare
     cdef const floating* weights
     cdef bint narrow
-    cdef floating diff
-    cdef double sse = 0
+    cdef floating diff, sse = 0
+    for layer in range(n_layers + 1):
+        total_width += sizes[layer]
+    delta_out = buffers + m * total_width
+    delta_in = delta_out + m * max_width
     for i in range(m):
         if i + PREFETCH_ROWS < ahead:  # the first PREFETCH_ROWS rows were requested earlier
             prefetch_rows(X, n_inputs, rows + i + PREFETCH_ROWS, 1)
             prefetch_rows(T, n_outputs, rows + i + PREFETCH_ROWS, 1)
         memcpy(inputs + i * n_inputs, X + rows[i] * n_inputs, n_inputs * sizeof(floating))
+        memcpy(delta_out + i * n_outputs, T + rows[i] * n_outputs, n_outputs * sizeof(floating))
     outputs = inputs
     offset = 0
     for layer in range(n_layers):
@@ -372,15 +377,14 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
             affine(inputs, weights, NULL, weights + n_in * n_out, outputs, m, n_in, n_out)
         activate(outputs, m * n_out, activations[layer])
         offset += n_in * n_out + n_out
-    delta_out = outputs + m * n_outputs
-    delta_in = delta_out + m * max_width
     # dJ/dZ of the output layer for J = 1/(2m) sum (y - t)^2, then back through the layers; each dX carries
-    # the derivative of the activation below it, so delta_out is always a layer's dJ/dZ.
-    for i in range(m):
-        for j in range(n_outputs):
-            diff = outputs[i * n_outputs + j] - T[rows[i] * n_outputs + j]
-            sse += diff * diff
-            delta_out[i * n_outputs + j] = diff * inv_batch
+    # the derivative of the activation below it, so delta_out is always a layer's dJ/dZ. One contiguous loop
+    # over the tile, the targets read from where the gather put them; the tile's sum of squares is small
+    # enough for the floating type, and the shard adds the tiles up in double.
+    for i in range(m * n_outputs):
+        diff = outputs[i] - delta_out[i]
+        sse += diff * diff
+        delta_out[i] = diff * inv_batch
     activation_backward(outputs, delta_out, delta_out, m * n_outputs, activations[n_layers - 1])
     for layer in range(n_layers - 1, -1, -1):
         n_in, n_out = sizes[layer], sizes[layer + 1]
