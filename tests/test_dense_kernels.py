@@ -110,19 +110,25 @@ def test_workspace_sizes_agree():
             assert _dense.epoch_workspace_size(s, batch) == reference.epoch_workspace_size(s, batch)
 
 
-@pytest.mark.parametrize("batch", [20, 256])
-def test_train_epoch_same_result_for_any_thread_count(batch):
+@pytest.mark.parametrize("sizes, batch", [([25, 64, 3], 20), ([25, 64, 3], 32), ([25, 64, 3], 256),
+                                          ([5, 8, 20, 3], 32), ([7, 30, 1], 100)])
+def test_train_epoch_same_result_for_any_thread_count(sizes, batch):
     # 1100 rows: in batches of 20, two shards of 10 rows each; in batches of 256, two shards of 128 rows
-    # (two tiles each), then a last minibatch of 76 rows.
+    # (two tiles each), then a last minibatch of 76 rows. [5, 8, 20, 3] has a wide layer after the first
+    # (its W^T is made per shard) and parameter counts that are not whole cache lines.
     rng = np.random.default_rng(7)
-    X, T = arrays(rng, np.float32, 1100, 25), arrays(rng, np.float32, 1100, 3, low=0)
-    sizes, codes = np.array([25, 64, 3], dtype=np.intp), np.array([1, 1], dtype=np.intc)
-    start = arrays(rng, np.float32, 25 * 64 + 64 + 64 * 3 + 3, low=-0.5, high=0.5)
+    X, T = arrays(rng, np.float32, 1100, sizes[0]), arrays(rng, np.float32, 1100, sizes[-1], low=0)
+    sizes = np.array(sizes, dtype=np.intp)
+    codes = np.ones(len(sizes) - 1, dtype=np.intc)
+    n_params = int(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
+    start = arrays(rng, np.float32, n_params, low=-0.5, high=0.5)
     finals = []
     for n_threads in (1, 2):
         params, m1, m2 = start.copy(), np.zeros_like(start), np.zeros_like(start)
         workspace = np.empty(_dense.epoch_workspace_size(sizes, batch), np.float32)
         _dense.train_epoch(X, T, np.arange(1100, dtype=np.intp), sizes, codes, params, m1, m2, workspace,
                            batch, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 0, n_threads)
-        finals.append(params)
-    assert np.array_equal(finals[0], finals[1])
+        finals.append((params, m1, m2))
+    for one_thread, two_threads in zip(*finals):
+        assert np.array_equal(one_thread, two_threads)
+    assert not np.array_equal(finals[0][0], start)
