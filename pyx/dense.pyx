@@ -254,7 +254,7 @@ cdef void input_gradient(const floating* dZ, const floating* WT, const floating*
         else:
             multiply(dz, n_out, 1, WT, n_in, n_out, <const floating*>NULL, 0, row, 1, n_in)
         if activation != IDENTITY:
-            activation_backward(X + i * n_in, dX + i * n_in, dX + i * n_in, n_in, activation)
+            activation_backward(X + i * n_in, row, row, n_in, activation)
 
 
 def dense_forward(floating[:, ::1] X, floating[:, ::1] W, floating[::1] b, floating[:, ::1] A,
@@ -379,8 +379,8 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
         offset += n_in * n_out + n_out
     # dJ/dZ of the output layer for J = 1/(2m) sum (y - t)^2, then back through the layers; each dX carries
     # the derivative of the activation below it, so delta_out is always a layer's dJ/dZ. One contiguous loop
-    # over the tile, the targets read from where the gather put them; the tile's sum of squares is small
-    # enough for the floating type, and the shard adds the tiles up in double.
+    # over the tile, the targets read from where the gather put them. A tile's sum of squares (at most 64
+    # rows) is summed in the floating type; the shard adds the tiles up in double.
     for i in range(m * n_outputs):
         diff = outputs[i] - delta_out[i]
         sse += diff * diff
