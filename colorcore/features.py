@@ -5,7 +5,6 @@
 - Target "rgb" predicts R, G, B (the seed). Target "lab" predicts only the chroma a, b of CIE Lab; the
   output is then moved onto the input's luma, so converting it back to gray gives the input.
 """
-import warnings
 
 import numpy as np
 from skimage import color
@@ -107,7 +106,10 @@ def decode_output(gray, predicted, target, weights=GRAY_WEIGHTS):
     lab = np.empty((h, w, 3))
     lab[..., 0] = gray_lightness(gray)
     lab[..., 1:] = (predicted.reshape(h, w, 2).astype(np.float64) - 0.5) * (2 * CHROMA_SCALE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "negative Z values clipped": out-of-gamut predictions, clipped below
-        rgb = color.lab2rgb(lab)
+    # lab2rgb sets a negative Z (b* above 200 (L* + 16) / 116) to zero, with a warning. Capping b* just
+    # below that bound (so that rounding cannot make Z negative) gives the same colours to 1e-9 and no
+    # warning; a warnings filter would not do, as bands of one image are decoded on parallel threads and
+    # catch_warnings is not thread-safe.
+    lab[..., 2] = np.minimum(lab[..., 2], (200 - 1e-7) * (lab[..., 0] + 16) / 116)
+    rgb = color.lab2rgb(lab)
     return keep_luma(gray, np.clip(rgb, 0, 1), weights)

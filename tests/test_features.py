@@ -1,12 +1,16 @@
 """Gray conversion, context windows (kernel against NumPy twin) and the colour targets."""
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
+from skimage import color
 
 from colorcore import _windows, reference
-from colorcore.features import (PADDINGS, context_windows, decode_output, encode_target, to_gray)
+from colorcore.features import (GRAY_WEIGHTS, PADDINGS, context_windows, decode_output, encode_target, gray_lightness,
+                                keep_luma, to_gray)
 
 
 @pytest.mark.kernel
@@ -64,6 +68,23 @@ def test_lab_output_keeps_the_input_lightness_exactly():
     rgb = decode_output(gray, wild_chroma, "lab")
     assert rgb.min() >= 0 and rgb.max() <= 1
     np.testing.assert_allclose(to_gray(rgb), gray, atol=1e-12)
+
+
+def test_saturated_lab_predictions_decode_without_a_warning():
+    # Deep yellows on dark grays lie outside sRGB: skimage clips their negative Z to zero and warns; the
+    # decoder caps b* so that the same colours come out with no warning (it decodes on several threads).
+    gray = np.linspace(0.02, 0.98, 64).reshape(8, 8)
+    chroma = np.tile([0.5, 1.0], (64, 1))  # a* 0, b* at its largest
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rgb = decode_output(gray, chroma, "lab")
+    assert not caught
+    lab = np.stack([gray_lightness(gray), np.zeros((8, 8)), np.full((8, 8), 128.0)], axis=-1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clipped = np.clip(color.lab2rgb(lab), 0, 1)
+    assert caught  # the case really is out of gamut
+    np.testing.assert_allclose(rgb, keep_luma(gray, clipped, GRAY_WEIGHTS), atol=1e-9)
 
 
 def test_bad_arguments():
