@@ -1,7 +1,7 @@
 """colorcore: fast, torch-free image colorization and Efros-Leung hole filling.
 
-The arithmetic runs in Cython kernels (colorcore._dense, _optim, _shuffle, _ssd, _windows); this package is the
-checked, documented façade over them.
+The arithmetic runs in Cython kernels (colorcore._dense, _optim, _shuffle, _ssd, _windows); this package
+is the checked, documented façade over them.
 """
 from .colorizer import Colorizer, colorcore_model_info, colorize
 from .gradcheck import gradcheck

@@ -5,7 +5,6 @@
 - Target "rgb" predicts R, G, B (the seed). Target "lab" predicts only the chroma a, b of CIE Lab; the
   output is then moved onto the input's luma, so converting it back to gray gives the input.
 """
-
 import numpy as np
 from skimage import color
 

@@ -45,9 +45,13 @@ def epoch_workspace_size(sizes, batch_size):
     sizes = [int(s) for s in sizes]
     shard_rows = max((batch_size + 1) // 2, min(batch_size, 15))
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    line_params = (n_params + 15) // 16 * 16
-    tile = min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes))
-    return 2 * (5 * line_params + line_params + (tile + 15) // 16 * 16) + 16
+    copies_and_gradients = 5 * _whole_lines(n_params)  # params, m1, m2; gradients of even and odd minibatches
+    scratch = _whole_lines(n_params) + _whole_lines(min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes)))
+    return 2 * (copies_and_gradients + scratch) + 16  # two shards, and room to start on a cache line
+
+
+def _whole_lines(count):
+    return (count + 15) // 16 * 16
 
 
 def train_epoch(X, T, order, sizes, activations, params, m1, m2, workspace, batch_size,
