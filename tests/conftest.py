@@ -1,5 +1,7 @@
 """Shared test settings: hypothesis profiles, tolerances per dtype, the real-photo data folder."""
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,12 @@ TOLERANCE = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10
 # Where command-line tests run `python -m colorcore...`: not the checkout root, whose colorcore/ source folder
 # (without built kernels) would shadow the installed package.
 NEUTRAL_DIR = Path(__file__).resolve().parent
+
+
+def run_module(module, *args, cwd=None):
+    """`python -m module args...` in a subprocess, from NEUTRAL_DIR unless cwd is given; output captured."""
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or NEUTRAL_DIR)
 
 SHARED_DATA = Path(os.environ.get("COLORCORE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -1,7 +1,4 @@
 """Colorizers: files, any image size, the shipped model, the colorize CLI."""
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,7 +9,7 @@ from colorcore.train import TrainConfig
 from colorcore.features import to_gray
 from colorcore.io import ModelFileError
 
-from conftest import NEUTRAL_DIR
+from conftest import run_module
 
 
 def trained(target="lab", radius=1):
@@ -91,19 +88,14 @@ def test_truncated_and_non_finite_models_are_refused(tmp_path):
         Colorizer.load(tmp_path / "nan.npz")
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "colorcore.colorize", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or NEUTRAL_DIR)
-
-
 def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
     colorizer = trained()
     colorizer.save(tmp_path / "m.npz")
     for name, size in (("a.png", (20, 30)), ("b.jpg", (7, 9))):
         Image.fromarray(np.random.default_rng(0).integers(0, 256, size, dtype=np.uint8)).save(tmp_path / name)
     (tmp_path / "c.png").write_bytes(b"broken")
-    done = run_cli(tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.png", "-o", tmp_path / "out",
-                   "--model", tmp_path / "m.npz", "--quiet")
+    done = run_module("colorcore.colorize", tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.png",
+                      "-o", tmp_path / "out", "--model", tmp_path / "m.npz", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "c.png" in done.stderr and "Traceback" not in done.stderr
     assert np.asarray(Image.open(tmp_path / "out" / "a.png")).shape == (20, 30, 3)
@@ -121,7 +113,7 @@ def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
 def test_colorize_cli_errors_exit_2(tmp_path, args, message):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
     (tmp_path / "broken.png").write_bytes(b"broken")
-    done = run_cli(*args, cwd=tmp_path)
+    done = run_module("colorcore.colorize", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out.png").exists()

@@ -1,14 +1,11 @@
 """Efros-Leung synthesis and hole filling through the public API and the command line."""
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
 
 import colorcore as cc
 
-from conftest import NEUTRAL_DIR
+from conftest import run_module
 
 
 def stripes(height=16, width=24, period=4):
@@ -138,19 +135,14 @@ def test_synthesize_bad_input(sample, error, match):
         cc.synthesize(sample, 8, window=3)
 
 
-def run_cli(module, *args, cwd=None):
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or NEUTRAL_DIR)
-
-
 def test_inpaint_cli_round_trip(tmp_path):
     image = np.dstack([stripes(24, 24)] * 3)
     mask = np.zeros((24, 24), np.uint8)
     mask[8:13, 8:13] = 255
     Image.fromarray(image).save(tmp_path / "in.png")
     Image.fromarray(mask).save(tmp_path / "mask.png")
-    done = run_cli("colorcore.inpaint", tmp_path / "in.png", "--mask", tmp_path / "mask.png",
-                   "-o", tmp_path / "out.png", "--window", 7, "--quiet")
+    done = run_module("colorcore.inpaint", tmp_path / "in.png", "--mask", tmp_path / "mask.png",
+                      "-o", tmp_path / "out.png", "--window", 7, "--quiet")
     assert done.returncode == 0, done.stderr
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out.png")), image)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png", "mask.png", "out.png"]  # no temporary left
@@ -160,15 +152,15 @@ def test_inpaint_cli_takes_the_hole_from_transparency(tmp_path):
     rgba = np.dstack([np.dstack([stripes(20, 20)] * 3), np.full((20, 20), 255, np.uint8)])
     rgba[6:10, 6:10, 3] = 0
     Image.fromarray(rgba).save(tmp_path / "in.png")
-    done = run_cli("colorcore.inpaint", tmp_path / "in.png", "-o", tmp_path / "out.png", "--window", 5, "--quiet")
+    done = run_module("colorcore.inpaint", tmp_path / "in.png", "-o", tmp_path / "out.png", "--window", 5, "--quiet")
     assert done.returncode == 0, done.stderr
     assert np.asarray(Image.open(tmp_path / "out.png")).shape == (20, 20, 3)
 
 
 def test_synthesize_cli_round_trip(tmp_path):
     Image.fromarray(stripes()).save(tmp_path / "sample.png")
-    done = run_cli("colorcore.synthesize", tmp_path / "sample.png", "--size", "30x20", "-o", tmp_path / "big.png",
-                   "--window", 5, "--quiet")
+    done = run_module("colorcore.synthesize", tmp_path / "sample.png", "--size", "30x20", "-o", tmp_path / "big.png",
+                      "--window", 5, "--quiet")
     assert done.returncode == 0, done.stderr
     assert np.asarray(Image.open(tmp_path / "big.png")).shape == (20, 30)
 
@@ -185,7 +177,7 @@ def test_synthesize_cli_round_trip(tmp_path):
 def test_cli_bad_usage_exits_2_with_one_line(tmp_path, args, message):
     Image.fromarray(stripes()).save(tmp_path / "sample.png")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    done = run_cli("colorcore.synthesize", *args, cwd=tmp_path)
+    done = run_module("colorcore.synthesize", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -195,5 +187,5 @@ def test_cli_bad_usage_exits_2_with_one_line(tmp_path, args, message):
 
 def test_inpaint_cli_needs_a_mask_or_transparency(tmp_path):
     Image.fromarray(stripes()).save(tmp_path / "in.png")
-    done = run_cli("colorcore.inpaint", tmp_path / "in.png", "-o", tmp_path / "out.png")
+    done = run_module("colorcore.inpaint", tmp_path / "in.png", "-o", tmp_path / "out.png")
     assert done.returncode == 2 and "--mask" in done.stderr and not (tmp_path / "out.png").exists()

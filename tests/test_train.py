@@ -1,8 +1,6 @@
 """`python -m colorcore.train` end to end on a CIFAR archive the test writes, resume, and usage errors."""
 import csv
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,12 +12,11 @@ from cifar_fixtures import write_cifar100_archive
 
 FAST = ["--max-epochs", "3", "--rounds", "2", "--patience", "2", "--hidden", "8", "--batch-size", "64", "--quiet"]
 
-from conftest import NEUTRAL_DIR
+from conftest import run_module
 
 
 def train(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "colorcore.train", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or NEUTRAL_DIR)
+    return run_module("colorcore.train", *args, cwd=cwd)
 
 
 @pytest.mark.slow
