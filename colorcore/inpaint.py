@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cli
-from .io import check_image_path, read_image, write_image
+from .io import check_image_path, read_image, split_alpha, write_image
 from .texture import fill_holes
 
 
@@ -29,14 +29,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     check_image_path(args.output)  # before the work, not after it
     cli.refuse_overwriting_inputs(args.output, args.image, args.mask)
-    image = read_image(args.image)
+    image, alpha = split_alpha(read_image(args.image))
     if args.mask is not None:
         mask = read_image(args.mask, mode="L") > 0
-        if image.ndim == 3 and image.shape[2] == 4:
-            image = image[:, :, :3]
-    elif image.ndim == 3 and image.shape[2] == 4:
-        mask = image[:, :, 3] == 0
-        image = image[:, :, :3]
+    elif alpha is not None:
+        mask = alpha == 0
     else:
         raise ValueError(f"{args.image} has no transparency; give the hole with --mask MASK")
     filled = fill_holes(image, mask, window=args.window, seed=args.seed, progress=not args.quiet)

@@ -43,6 +43,14 @@ def read_image(path, mode=None):
         raise ImageReadError(f"{path}: not a readable image ({err})") from None
 
 
+def split_alpha(image):
+    """(colour, alpha) of an image array: an RGBA image's first three channels and its alpha plane; any
+    other image as it is, and None."""
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[:, :, :3], image[:, :, 3]
+    return image, None
+
+
 def current_umask():
     mask = os.umask(0o022)
     os.umask(mask)

@@ -7,7 +7,7 @@ The output is written only when the synthesis is complete.
 from pathlib import Path
 
 from . import cli
-from .io import check_image_path, read_image, write_image
+from .io import check_image_path, read_image, split_alpha, write_image
 from .texture import synthesize
 
 
@@ -25,9 +25,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     check_image_path(args.output)  # before the work, not after it
     cli.refuse_overwriting_inputs(args.output, args.sample)
-    sample = read_image(args.sample)
-    if sample.ndim == 3 and sample.shape[2] == 4:
-        sample = sample[:, :, :3]
+    sample, _ = split_alpha(read_image(args.sample))
     texture = synthesize(sample, args.size, window=args.window, seed=args.seed, progress=not args.quiet)
     write_image(args.output, texture)
     height, width = args.size
