@@ -168,12 +168,13 @@ def evaluate(colorizer, train_images, test_images):
     rgb = rgb[keep]
     if len(rgb) == 0:
         return {"note": "every test photo is gray; no colour metrics"}, rgb, rgb
-    predicted = np.stack([colorizer.predict_gray(colorizer.gray(img)) for img in rgb])
+    grays = [colorizer.gray(img) for img in rgb]
+    predicted = np.stack([colorizer.predict_gray(gray) for gray in grays])
     # Baseline 2: every pixel gets the mean chroma of the training photos, on its own lightness.
     train_rgb = np.asarray(train_images, dtype=np.float64) / 255
     mean_ab = np.concatenate([encode_target(img, "lab") for img in train_rgb]).mean(axis=0)
-    mean_chroma = np.stack([decode_output(colorizer.gray(img), np.tile(mean_ab, (img.shape[0] * img.shape[1], 1)),
-                                          "lab", colorizer.gray_weights) for img in rgb])
+    mean_chroma = np.stack([decode_output(gray, np.tile(mean_ab, (gray.size, 1)), "lab", colorizer.gray_weights)
+                            for gray in grays])
     metrics = {"model": report.quality(predicted, rgb),
                "gray_baseline": report.quality(report.gray_baseline(rgb), rgb),
                "mean_chroma_baseline": report.quality(mean_chroma, rgb),
