@@ -73,7 +73,7 @@ class ProbingBuildExt(build_ext):
 def extensions():
     from Cython.Build import cythonize
 
-    modules = [Extension(f"colorcore._{name}", [f"pyx/{name}.pyx"],
+    modules = [Extension(f"colorcore._{name}", [f"pyx/{name}.pyx"], include_dirs=["pyx"],
                          libraries=[] if sys.platform == "win32" else ["m"]) for name in KERNELS]
     directives = {
         "language_level": 3,

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 import colorcore as cc
-from colorcore.minibatch import available_threads
+from colorcore.threads import available_threads
 
 from _common import best_times, machine_line, print_table
 

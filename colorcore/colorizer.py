@@ -13,7 +13,7 @@ from .features import (GRAY_WEIGHTS, check_radius, check_target, context_windows
                        n_outputs, padding_code, to_gray, window_size)
 from .images import as_float_image, to_uint8
 from .io import load_model_file, save_model
-from .minibatch import available_threads
+from .threads import threads_for_now
 from .nn import MLP
 
 BAND_ROWS = 64  # image rows colorized at a time: bounds memory, and bands run on parallel threads
@@ -95,7 +95,8 @@ class Colorizer:
         return to_uint8(out) if np.asarray(image).dtype == np.uint8 else out
 
     def predict_gray(self, gray):
-        """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats; bands of rows run on parallel threads."""
+        """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats; bands of rows run on parallel threads (as many as
+        there are cores that no other program keeps busy)."""
         h, w = gray.shape
         out = np.empty((h, w, 3))
 
@@ -108,7 +109,7 @@ class Colorizer:
             out[y0:y1] = decode_output(gray[y0:y1], outputs, self.target, self.gray_weights)
 
         starts = range(0, h, BAND_ROWS)
-        threads = min(available_threads(), len(starts))
+        threads = min(threads_for_now(), len(starts))
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:
                 list(pool.map(band, starts))

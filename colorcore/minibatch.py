@@ -3,22 +3,12 @@
 With Adam the whole epoch runs in one kernel call (pyx/dense.pyx: train_epoch), so no Python runs between
 minibatches; other optimisers take the per-layer path.
 """
-import os
-
 import numpy as np
 
 from . import _dense, _shuffle, reference
+from .losses import loss_sum
+from .threads import available_threads
 from .optim import Adam
-
-
-def available_threads():
-    """Cores this process may use, capped by OMP_NUM_THREADS when that is set."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    limit = os.environ.get("OMP_NUM_THREADS", "")
-    return max(1, min(cores, int(limit))) if limit.isdigit() and int(limit) > 0 else cores
 
 
 def shuffled_rows(n, rng=None):
@@ -36,9 +26,11 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
 
     X (n, n_inputs) and T (n, n_outputs) must have the model's dtype and be C-contiguous. Rows are
     visited in the order shuffled_rows(n, rng) (rng: seed or Generator). The returned figure is the data
-    part of the seed's cost, 1/(2n) sum (y - t)^2, accumulated over the minibatches before each update.
+    part of the cost, (1/n) sum_rows loss (for the squared error the seed's 1/(2n) sum (y - t)^2),
+    accumulated over the minibatches before each update.
     `use_reference` runs the NumPy twin of the kernel instead (for benchmarks and tests). `n_threads`
-    (default: available_threads()) changes the speed of the Adam path, never its result.
+    (default: available_threads()) changes the speed of the Adam path, never its result; on a busy machine
+    the kernel falls back to one thread by itself.
     """
     model.check_inputs(X)
     model.check_targets(T, X.shape[0])
@@ -58,17 +50,16 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
         kernels = reference if use_reference else _dense
         sizes = np.asarray(model.layer_sizes, dtype=np.intp)
         workspace = np.empty(kernels.epoch_workspace_size(sizes, min(batch_size, n)), dtype=model.dtype)
-        optimizer.t, sse = kernels.train_epoch(
-            X, T, order, sizes, model.activation_codes, model.params, optimizer.m, optimizer.v,
+        optimizer.t, total = kernels.train_epoch(
+            X, T, order, sizes, model.activation_codes, model.loss_code, model.params, optimizer.m, optimizer.v,
             workspace, batch_size, optimizer.lr, optimizer.beta1, optimizer.beta2, optimizer.eps, float(lam),
             optimizer.t, available_threads() if n_threads is None else int(n_threads))
-        return sse / (2 * n)
-    sse = 0.0
+        return total / n
+    total = 0.0
     for start in range(0, n, batch_size):
         rows = order[start:start + batch_size]
         Xb, Tb = X[rows], T[rows]
         _, grad = model.cost_and_gradient(Xb, Tb, lam)
-        diff = model.layers[-1]._A - Tb
-        sse += float(np.sum(diff * diff))
+        total += loss_sum(model.loss, model.layers[-1]._A, Tb)
         optimizer.step(grad)
-    return sse / (2 * n)
+    return total / n

@@ -1,16 +1,18 @@
-"""The network: dense layers, the MLP, and the seed's cost.
+"""The network: dense layers, the MLP, and its cost.
 
 All of a model's parameters live in one flat vector (`MLP.params`, layout W0, b0, W1, b1, ...); each
 layer's W and b are views into it. One vector means one optimiser call per step and lets the fused
 epoch kernel (pyx/dense.pyx) see the whole network.
 
-The cost is the seed's: J = 1/(2m) sum_i sum_c (y - t)^2 + lam/(2m) sum w^2 over weights (not biases).
+The cost is J = (1/m) sum_rows loss + lam/(2m) sum w^2 over weights (not biases), the loss one of
+colorcore.losses. With the default squared error it is the seed's J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
 """
 import numpy as np
 
 from . import _dense
 from ._checks import as_float_dtype, check_array
 from .activations import ACTIVATIONS, activation_code
+from .losses import LOSSES, loss_code, loss_sum, output_gradient, predict
 
 
 def init_scale(activation, n_in, n_out):
@@ -72,10 +74,13 @@ class MLP:
     layer_sizes : sequence of int
         Units per layer, inputs first: [25, 64, 3] is 25 inputs, 64 hidden units, 3 outputs.
     hidden, output : str
-        Activation of the hidden layers and of the output layer: identity, sigmoid, tanh or relu.
+        Activation of the hidden layers and of the output layer: identity, sigmoid, tanh or relu. The
+        output defaults to sigmoid for the squared error and must be identity (logits) for softmax.
     dtype : "float32" (fast, the default) or "float64" (for checking).
     seed : int or numpy.random.Generator
         Source of the initial weights; the same seed gives the same network.
+    loss : "squared_error" (the seed's, the default) or "softmax_cross_entropy" (targets: a distribution
+        over the outputs per row, possibly scaled by a per-row weight; predict() gives probabilities).
 
     Examples
     --------
@@ -84,14 +89,20 @@ class MLP:
     (4, 1)
     """
 
-    def __init__(self, layer_sizes, hidden="sigmoid", output="sigmoid", dtype="float32", seed=0):
+    def __init__(self, layer_sizes, hidden="sigmoid", output=None, dtype="float32", seed=0, loss="squared_error"):
         sizes = [int(s) for s in layer_sizes]
         if len(sizes) < 2 or min(sizes) < 1 or any(s != t for s, t in zip(sizes, layer_sizes)):
             raise ValueError(f"layer_sizes must be at least two positive integers, got {list(layer_sizes)}")
+        self.loss_code = loss_code(loss)
+        if output is None:
+            output = "identity" if loss == "softmax_cross_entropy" else "sigmoid"
         for name in (hidden, output):
             activation_code(name)
+        if loss == "softmax_cross_entropy" and output != "identity":
+            raise ValueError(f"softmax_cross_entropy applies the softmax itself: the output layer must be "
+                             f"'identity' (logits), got {output!r}")
         self.layer_sizes = sizes
-        self.hidden, self.output = hidden, output
+        self.hidden, self.output, self.loss = hidden, output, loss
         self.dtype = as_float_dtype(dtype)
         n_params = sum(i * o + o for i, o in zip(sizes[:-1], sizes[1:]))
         self.params = np.zeros(n_params, dtype=self.dtype)
@@ -156,8 +167,9 @@ class MLP:
         return A
 
     def predict(self, X, chunk=16384):
-        """Outputs for X without keeping anything for backward; safe to call from several threads at once
-        (the kernels release the GIL). Rows go through in chunks so every layer's outputs stay small."""
+        """Outputs for X (probabilities for softmax cross-entropy) without keeping anything for backward;
+        safe to call from several threads at once (the kernels release the GIL). Rows go through in chunks
+        so every layer's outputs stay small."""
         self.check_inputs(X)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, X.shape[0], chunk):
@@ -166,7 +178,7 @@ class MLP:
                 Z = np.empty((A.shape[0], layer.n_out), dtype=self.dtype)
                 _dense.dense_forward(A, layer.W, layer.b, Z, layer._code)
                 A = Z
-            out[start:start + chunk] = A
+            out[start:start + chunk] = predict(self.loss, A)
         return out
 
     def backward(self, dY, lam=0.0):
@@ -185,30 +197,31 @@ class MLP:
         return self.grads
 
     def cost(self, X, T, lam=0.0):
-        """The seed's J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2."""
+        """J = (1/m) sum_rows loss + lam/(2m) sum w^2; for the squared error the seed's
+        J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2."""
         Y = self.forward(X)
         self.check_targets(T, X.shape[0])
         m = max(X.shape[0], 1)
-        diff = Y - T
-        return float(np.sum(diff * diff, dtype=np.float64) / (2 * m) + lam * self.weight_sum_of_squares() / (2 * m))
+        return loss_sum(self.loss, Y, T) / m + lam * self.weight_sum_of_squares() / (2 * m)
 
     def cost_and_gradient(self, X, T, lam=0.0):
         """(J, flat gradient of J) for inputs X and targets T."""
         J = self.cost(X, T, lam)
         m = max(X.shape[0], 1)
-        return J, self.backward((self.layers[-1]._A - T) / self.dtype.type(m), lam)
+        return J, self.backward(output_gradient(self.loss, self.layers[-1]._A, T) / self.dtype.type(m), lam)
 
     # -- copies -----------------------------------------------------------------------------------------
     def copy(self):
         """An independent model with the same architecture and weights."""
-        twin = MLP(self.layer_sizes, self.hidden, self.output, self.dtype)
+        twin = MLP(self.layer_sizes, self.hidden, self.output, self.dtype, loss=self.loss)
         twin.params[...] = self.params
         return twin
 
     def __repr__(self):
         sizes = ", ".join(str(s) for s in self.layer_sizes)
-        return (f"MLP([{sizes}], hidden={self.hidden!r}, output={self.output!r}, dtype={self.dtype.name}, "
+        loss = "" if self.loss == "squared_error" else f", loss={self.loss!r}"
+        return (f"MLP([{sizes}], hidden={self.hidden!r}, output={self.output!r}, dtype={self.dtype.name}{loss}, "
                 f"{self.params.size:,} parameters)")
 
 
-__all__ = ["ACTIVATIONS", "Dense", "MLP", "init_scale"]
+__all__ = ["ACTIVATIONS", "LOSSES", "Dense", "MLP", "init_scale"]

@@ -6,6 +6,7 @@ baseline the benchmarks measure against. Like the kernels, they trust their inpu
 import numpy as np
 
 from .activations import ACTIVATIONS, apply, derivative_from_output
+from .losses import LOSSES, loss_sum, output_gradient
 
 
 # --- dense layers (pyx/dense.pyx) -------------------------------------------------------------------
@@ -38,14 +39,14 @@ def parameter_views(params, sizes):
 def epoch_workspace_size(sizes, batch_size):
     """Elements of scratch space the kernel's train_epoch needs; the twin allocates its own and ignores it.
 
-    Same formula as the kernel: for each of its two shards, a copy of the parameters and both moments and
-    the shard's gradient twice over (each padded to whole 16-element cache lines), then W^T of every layer
-    and buffers for a tile of at most 64 rows (its layers' outputs and two deltas).
+    Same formula as the kernel: for each of its two shards, a copy of the parameters and both moments, the
+    shard's gradient twice over and a spare gradient (each padded to whole 16-element cache lines), then
+    W^T of every layer and buffers for a tile of at most 64 rows (its layers' outputs and two deltas).
     """
     sizes = [int(s) for s in sizes]
     shard_rows = max((batch_size + 1) // 2, min(batch_size, 15))
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    copies_and_gradients = 5 * _whole_lines(n_params)  # params, m1, m2; gradients of even and odd minibatches
+    copies_and_gradients = 6 * _whole_lines(n_params)  # params, m1, m2; even, odd and spare gradients
     scratch = _whole_lines(n_params) + _whole_lines(min(shard_rows, 64) * (sum(sizes) + 2 * max(sizes)))
     return 2 * (copies_and_gradients + scratch) + 16  # two shards, and room to start on a cache line
 
@@ -54,36 +55,36 @@ def _whole_lines(count):
     return (count + 15) // 16 * 16
 
 
-def train_epoch(X, T, order, sizes, activations, params, m1, m2, workspace, batch_size,
+def train_epoch(X, T, order, sizes, activations, loss, params, m1, m2, workspace, batch_size,
                 lr, beta1, beta2, eps, lam, step, n_threads=1):
-    """One epoch of minibatch Adam on J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 (n_threads is ignored).
+    """One epoch of minibatch Adam on J = (1/m) sum_rows loss + lam/(2m) sum w^2 (n_threads is ignored).
 
-    Returns (step after the epoch, summed squared error of each minibatch before its update).
+    Returns (step after the epoch, summed loss of each minibatch before its update).
     """
     names = [ACTIVATIONS[a] for a in activations]
+    loss_name = LOSSES[loss]
     grads = np.empty_like(params)
     layers = parameter_views(params, sizes)
     grad_layers = parameter_views(grads, sizes)
-    sse = 0.0
+    total = 0.0
     for start in range(0, len(order), batch_size):
         rows = order[start:start + batch_size]
         m = len(rows)
         outputs = [X[rows]]
         for (W, b), name in zip(layers, names):
             outputs.append(apply(outputs[-1] @ W + b, name))
-        diff = outputs[-1] - T[rows]
-        sse += float(np.sum(diff * diff))
-        delta = diff / m
+        total += loss_sum(loss_name, outputs[-1], T[rows])
+        delta = output_gradient(loss_name, outputs[-1], T[rows]) / m
         for i in range(len(layers) - 1, -1, -1):
             (W, _), (dW, db) = layers[i], grad_layers[i]
-            delta = delta * derivative_from_output(outputs[i + 1], names[i])
+            delta = delta * derivative_from_output(outputs[i + 1], names[i])  # (softmax's output is linear)
             dW[...] = outputs[i].T @ delta + (lam / m) * W
             db[...] = delta.sum(axis=0)
             if i > 0:
                 delta = delta @ W.T
         step += 1
         adam_step(params, grads, m1, m2, lr, beta1, beta2, eps, step)
-    return step, sse
+    return step, total
 
 
 # --- optimisers (pyx/optim.pyx) ---------------------------------------------------------------------
@@ -136,10 +137,11 @@ def masked_ssd(sample, window, offset_rows, offset_cols, weights, values, out):
 
 
 def grow_pixels(image, known, sample, usable, gaussian, pixel_rows, pixel_cols, uniforms, match_tolerance, max_error,
-                offset_rows, offset_cols, weights, values, errors):
+                offset_rows, offset_cols, weights, values, errors, n_threads=1):
     """One pass of Efros & Leung over the listed pixels, in order; returns how many were filled.
 
-    Same arguments as the kernel (pyx/ssd.pyx); the scratch arrays are used the same way.
+    Same arguments as the kernel (pyx/ssd.pyx); the scratch arrays are used the same way; n_threads is
+    ignored.
     """
     n_channels, w = image.shape[0], gaussian.shape[0]
     half = w // 2

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from . import _ssd, reference
 from .images import as_float_image, from_float_image
+from .threads import threads_for_now
 
 MATCH_TOLERANCE = 0.1   # ErrThreshold: good matches lie within (1 + 0.1) of the best
 MAX_ERROR = 0.3         # MaxErrThreshold: a match is accepted only below this error...
@@ -89,7 +90,8 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
             order = np.lexsort((rng.random(rows.size), -neighbours))
             filled = kernels.grow_pixels(
                 planes, known_padded, sample_planes, usable, gaussian, rows[order].astype(np.intp),
-                cols[order].astype(np.intp), rng.random(rows.size), MATCH_TOLERANCE, max_error, **scratch)
+                cols[order].astype(np.intp), rng.random(rows.size), MATCH_TOLERANCE, max_error, **scratch,
+                n_threads=threads_for_now())
             if filled == 0:
                 max_error *= MAX_ERROR_GROWTH
             remaining -= filled

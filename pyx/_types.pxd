@@ -1,6 +1,6 @@
 # Shared declarations for the colorcore kernels: the fused floating type and the activations.
 # Kernels are compiled without boundscheck/wraparound (setup.py; COLORCORE_DEBUG_CYTHON=1 turns them on).
-from libc.math cimport exp, expf, tanh, tanhf
+from libc.math cimport exp, expf, log, logf, tanh, tanhf
 
 ctypedef fused floating:
     float
@@ -64,3 +64,23 @@ cdef inline void activation_backward(const floating* a, const floating* da, floa
     else:
         for i in range(n):
             dz[i] = da[i]
+
+
+# Loss codes shared with colorcore/losses.py (LOSS_CODES).
+cdef enum:
+    SQUARED_ERROR = 0
+    SOFTMAX_CROSS_ENTROPY = 1
+
+
+cdef inline floating exponential(floating x) noexcept nogil:
+    if floating is float:
+        return expf(x)
+    else:
+        return exp(x)
+
+
+cdef inline floating logarithm(floating x) noexcept nogil:
+    if floating is float:
+        return logf(x)
+    else:
+        return log(x)

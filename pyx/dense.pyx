@@ -1,10 +1,12 @@
 # Dense-layer kernels: forward, backward, and a whole Adam training epoch of an MLP.
 #
 # All arrays are C-contiguous and checked by the caller (colorcore/nn.py, colorcore/minibatch.py).
-# Weights are stored (n_in, n_out) so that A = act(X @ W + b). Products accumulate a row of up to 64
-# outputs in registers (accumulate_block); for narrow layers (64 -> 3) they run along the inputs instead,
-# with W transposed, so that the long side is the one in the vector registers.
-from _types cimport IDENTITY, floating, activate, activation_backward
+# Weights are stored (n_in, n_out) so that A = act(X @ W + b). Float32 products go through the 6 x 16
+# register blocks of _gemm.h where the build has AVX2 and FMA; elsewhere, and in float64, they accumulate
+# a row of up to 64 outputs in registers (accumulate_block). Narrow layers (64 -> 3) run their products
+# along the inputs instead, with W transposed, so that the long side is the one in the vector registers.
+from _types cimport (IDENTITY, SQUARED_ERROR, activate, activation_backward, exponential, floating,
+                    logarithm)
 from cython.parallel cimport parallel, threadid
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -21,15 +23,16 @@ cdef extern from *:
     static int colorcore_team_size(void) { return 1; }
     #endif
 
-    /* How many minibatches one thread of the epoch has finished, alone on its cache line. */
+    /* A tag on its own cache line: which minibatch a shard's gradient in the shared buffers belongs to. */
     #if defined(__GNUC__) || defined(__clang__)
-    typedef struct { long done; } __attribute__((aligned(64))) colorcore_progress;
+    typedef struct { long minibatch; } __attribute__((aligned(64))) colorcore_tag;
     #else
-    typedef struct { long done; char pad[64 - sizeof(long)]; } colorcore_progress;
+    typedef struct { long minibatch; char pad[64 - sizeof(long)]; } colorcore_tag;
     #endif
 
-    #if defined(_OPENMP) && (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
-    #include <sched.h>
+    #include "_clock.h"
+
+    #if defined(__GNUC__) || defined(__clang__)
     #if defined(__x86_64__) || defined(__i386__)
     #define colorcore_pause() __builtin_ia32_pause()
     #elif defined(__aarch64__)
@@ -37,27 +40,51 @@ cdef extern from *:
     #else
     #define colorcore_pause() ((void)0)
     #endif
-    /* Publish this thread's count and wait until every thread has reached it: a barrier of one release
-       store and one acquire load per thread (libgomp's barrier took 0.33 us here, this one 0.05 us). It
-       spins for a few milliseconds, then yields the core, in case a thread of the team is not running. */
-    static void colorcore_wait_for_team(colorcore_progress* progress, int thread, int threads, long done) {
-        int other;
-        long spins;
-        __atomic_store_n(&progress[thread].done, done, __ATOMIC_RELEASE);
-        for (other = 0; other < threads; other++) {
-            for (spins = 0; __atomic_load_n(&progress[other].done, __ATOMIC_ACQUIRE) < done; spins++) {
-                if (spins < 100000) colorcore_pause(); else sched_yield();
+    static void colorcore_publish(colorcore_tag* tag, long minibatch) {
+        __atomic_store_n(&tag->minibatch, minibatch, __ATOMIC_RELEASE);
+    }
+    static int colorcore_solo(int* solo) { return __atomic_load_n(solo, __ATOMIC_ACQUIRE); }
+    /* The first thread to claim the epoch for itself wins (returns 1); the other must stop. */
+    static int colorcore_claim(int* solo, int thread) {
+        int nobody = -1;
+        return __atomic_compare_exchange_n(solo, &nobody, thread, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
+    /* Wait until the tag shows `minibatch` (then 1), or until a thread claims the epoch or `patience_ns`
+       pass (then 0). Never sleeps: a partner that is not running is not waited for, it is replaced. */
+    static int colorcore_await(colorcore_tag* tag, long minibatch, int* solo, long long patience_ns) {
+        long long deadline = 0;
+        int spins = 0;
+        if (patience_ns <= 0) return __atomic_load_n(&tag->minibatch, __ATOMIC_ACQUIRE) == minibatch;
+        while (__atomic_load_n(&tag->minibatch, __ATOMIC_ACQUIRE) != minibatch) {
+            if (__atomic_load_n(solo, __ATOMIC_ACQUIRE) >= 0) return 0;
+            colorcore_pause();
+            if (++spins % 64 == 0) {
+                long long now = colorcore_now_ns();
+                if (deadline == 0) deadline = now + patience_ns;
+                else if (now > deadline) return 0;
             }
         }
-    }
-    #elif defined(_OPENMP)
-    static void colorcore_wait_for_team(colorcore_progress* progress, int thread, int threads, long done) {
-        progress[thread].done = done;
-    #pragma omp barrier
+        return 1;
     }
     #else
-    static void colorcore_wait_for_team(colorcore_progress* progress, int thread, int threads, long done) {
-        progress[thread].done = done;
+    /* Without gcc/clang atomics the team gives up sharing at once: each thread works alone and the
+       first to finish a minibatch keeps the epoch (the results are the same). */
+    static void colorcore_publish(colorcore_tag* tag, long minibatch) { (void)tag; (void)minibatch; }
+    static int colorcore_solo(int* solo) {
+        int value;
+    #pragma omp atomic read
+        value = *solo;
+        return value;
+    }
+    static int colorcore_claim(int* solo, int thread) {
+        int won = 0;
+    #pragma omp critical(colorcore_claim)
+        { if (*solo < 0) { *solo = thread; won = 1; } }
+        return won;
+    }
+    static int colorcore_await(colorcore_tag* tag, long minibatch, int* solo, long long patience_ns) {
+        (void)tag; (void)minibatch; (void)solo; (void)patience_ns;
+        return 0;
     }
     #endif
 
@@ -69,19 +96,37 @@ cdef extern from *:
     #define colorcore_prefetch(address) ((void)(address))
     #endif
     """
-    # Threads in the current parallel region; each thread's count of finished minibatches and the barrier
-    # that waits on them; a cache prefetch hint.
+    # Threads in the current parallel region; the minibatch tags and the calls that publish, await and
+    # claim (see the C above); a monotonic clock; a cache prefetch hint.
     int team_size "colorcore_team_size"() noexcept nogil
-    ctypedef struct Progress "colorcore_progress":
-        long done
-    void wait_for_team "colorcore_wait_for_team"(Progress* progress, int thread, int threads, long done) noexcept nogil
+    ctypedef struct Tag "colorcore_tag":
+        long minibatch
+    void publish "colorcore_publish"(Tag* tag, long minibatch) noexcept nogil
+    bint await_tag "colorcore_await"(Tag* tag, long minibatch, int* solo, long long patience_ns) noexcept nogil
+    int solo_thread "colorcore_solo"(int* solo) noexcept nogil
+    bint claim_epoch "colorcore_claim"(int* solo, int thread) noexcept nogil
+    long long now_ns "colorcore_now_ns"() noexcept nogil
     void prefetch "colorcore_prefetch"(const void* address) noexcept nogil
 
 
+cdef extern from "_gemm.h":
+    # 1 where the build targets AVX2 and FMA; cc_sgemm computes C = start + L @ R like multiply().
+    int HAVE_SGEMM "COLORCORE_HAVE_SGEMM"
+    void cc_sgemm(const float* L, Py_ssize_t l_row, Py_ssize_t l_k, const float* R, Py_ssize_t r_k, Py_ssize_t K,
+                  const float* start, Py_ssize_t start_row, float* C, Py_ssize_t ldc, Py_ssize_t rows,
+                  Py_ssize_t cols) noexcept nogil
+
+
+cdef enum:
+    # Layers with fewer outputs than this (and than inputs) are narrow: a vector of 8 floats would be
+    # mostly empty along their outputs.
+    NARROW_OUTPUTS = 16
+
+
 cdef inline bint is_narrow(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """Narrow layers (fewer outputs than inputs, like 64 -> 3) run their products over n_in instead,
+    """Narrow layers (a few outputs from more inputs, like 64 -> 3) run their products over n_in instead,
     with W transposed, because an inner loop over 3 outputs cannot use the vector units."""
-    return n_out < n_in
+    return n_out < n_in and n_out < NARROW_OUTPUTS
 
 
 cdef inline floating* first_line(floating* p) noexcept nogil:
@@ -167,6 +212,10 @@ cdef void multiply(const floating* L, Py_ssize_t l_row, Py_ssize_t l_k, const fl
     cdef Py_ssize_t r, c, k, b
     cdef const floating* first
     cdef floating acc
+    if floating is float:
+        if HAVE_SGEMM:
+            cc_sgemm(L, l_row, l_k, R, r_k, K, start, start_row, C, cols, rows, cols)
+            return
     for r in range(rows):
         for b in range(full_cols // block):
             c = b * block
@@ -239,22 +288,25 @@ cdef void add_weight_penalty(const floating* W, floating* dW, const floating* dW
 cdef void input_gradient(const floating* dZ, const floating* WT, const floating* X, int activation, floating* dX,
                          Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     """dX = dZ @ W^T, given WT = W^T (n_out, n_in), times the derivative of the activation that produced
-    the layer's input X (IDENTITY: none). A row at a time, so that each row of dX is still in the L1 cache
-    when its derivative is applied."""
+    the layer's input X (IDENTITY: none). Narrow layers go a row at a time, so that each row of dX is still
+    in the L1 cache when its derivative is applied; wide layers take all rows in one product, whose
+    register blocks span several rows."""
     cdef Py_ssize_t i, j, k
     cdef floating* row
     cdef const floating* dz
+    if not is_narrow(n_in, n_out):
+        multiply(dZ, n_out, 1, WT, n_in, n_out, <const floating*>NULL, 0, dX, m, n_in)
+        if activation != IDENTITY:
+            activation_backward(X, dX, dX, m * n_in, activation)
+        return
     for i in range(m):
         row = dX + i * n_in
         dz = dZ + i * n_out
-        if is_narrow(n_in, n_out):  # a few long axpys: cheaper than a register block for so short a sum
+        for k in range(n_in):  # a few long axpys: cheaper than a register block for so short a sum
+            row[k] = dz[0] * WT[k]
+        for j in range(1, n_out):
             for k in range(n_in):
-                row[k] = dz[0] * WT[k]
-            for j in range(1, n_out):
-                for k in range(n_in):
-                    row[k] += dz[j] * WT[j * n_in + k]
-        else:
-            multiply(dz, n_out, 1, WT, n_in, n_out, <const floating*>NULL, 0, row, 1, n_in)
+                row[k] += dz[j] * WT[j * n_in + k]
         if activation != IDENTITY:
             activation_backward(X + i * n_in, row, row, n_in, activation)
 
@@ -335,12 +387,55 @@ cdef enum:
     TILE_ROWS = 64
 
 
+cdef floating output_delta(floating* Y, floating* delta, Py_ssize_t m, Py_ssize_t n_out, int loss,
+                           int activation, floating inv_batch) noexcept nogil:
+    """dJ/dZ of the output layer for m rows, written over the targets in `delta`; returns the rows' summed
+    loss (colorcore/losses.py defines both). Squared error: 1/2 sum (y - t)^2, delta = (y - t) act'(z) / m.
+    Softmax cross-entropy on the logits Y (a linear output layer): -sum t log softmax(y), delta =
+    (softmax(y) sum t - t) / m; Y is left holding the probabilities. A tile's sum (at most 64 rows) is
+    kept in the floating type; the shard adds the tiles up in double."""
+    cdef Py_ssize_t i, c
+    cdef floating diff, total = 0, top, norm, mass, log_norm
+    cdef floating* y
+    cdef floating* t
+    if loss == SQUARED_ERROR:
+        # One contiguous loop over the tile, the targets read from where the gather put them.
+        for i in range(m * n_out):
+            diff = Y[i] - delta[i]
+            total += diff * diff
+            delta[i] = diff * inv_batch
+        if activation != IDENTITY:
+            activation_backward(Y, delta, delta, m * n_out, activation)
+        return total / 2
+    for i in range(m):
+        y = Y + i * n_out
+        t = delta + i * n_out
+        top = y[0]
+        for c in range(1, n_out):
+            top = max(top, y[c])
+        norm = 0
+        mass = 0
+        for c in range(n_out):
+            y[c] = y[c] - top  # log-probabilities up to log_norm
+            total -= t[c] * y[c]
+            mass += t[c]
+        for c in range(n_out):
+            norm += exponential(y[c])
+        log_norm = logarithm(norm)
+        total += mass * log_norm
+        for c in range(n_out):
+            y[c] = exponential(y[c] - log_norm)
+            t[c] = (y[c] * mass - t[c]) * inv_batch
+    return total
+
+
 cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
-                          Py_ssize_t ahead, const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
+                          Py_ssize_t ahead, const Py_ssize_t* sizes, const int* activations, int loss,
+                          Py_ssize_t n_layers,
                           const floating* params, const floating* WT, floating* grads, bint accumulate,
                           floating* buffers, Py_ssize_t max_width, floating inv_batch) noexcept nogil:
     """Forward and backward over the m rows X[rows], writing their gradient into grads (adding it when
-    `accumulate`); returns their summed squared error. params and grads are in the epoch's layout
+    `accumulate`); returns the sum of their losses. params and grads are in the epoch's layout
     (epoch_layout); WT holds W^T of the wide layers after the first, at the layer's offset in params.
     rows[m:ahead] are the shard's next rows, requested from memory during the gather.
 
@@ -356,7 +451,7 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
     cdef floating* spare
     cdef const floating* weights
     cdef bint narrow
-    cdef floating diff, sse = 0
+    cdef floating loss_sum
     for layer in range(n_layers + 1):
         total_width += sizes[layer]
     delta_out = buffers + m * total_width
@@ -379,15 +474,9 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
             affine(inputs, weights, NULL, weights + n_in * n_out, outputs, m, n_in, n_out)
         activate(outputs, m * n_out, activations[layer])
         offset += n_in * n_out + n_out
-    # dJ/dZ of the output layer for J = 1/(2m) sum (y - t)^2, then back through the layers; each dX carries
-    # the derivative of the activation below it, so delta_out is always a layer's dJ/dZ. One contiguous loop
-    # over the tile, the targets read from where the gather put them. A tile's sum of squares (at most 64
-    # rows) is summed in the floating type; the shard adds the tiles up in double.
-    for i in range(m * n_outputs):
-        diff = outputs[i] - delta_out[i]
-        sse += diff * diff
-        delta_out[i] = diff * inv_batch
-    activation_backward(outputs, delta_out, delta_out, m * n_outputs, activations[n_layers - 1])
+    # dJ/dZ of the output layer (output_delta), then back through the layers; each dX carries the derivative
+    # of the activation below it, so delta_out is always a layer's dJ/dZ.
+    loss_sum = output_delta(outputs, delta_out, m, n_outputs, loss, activations[n_layers - 1], inv_batch)
     for layer in range(n_layers - 1, -1, -1):
         n_in, n_out = sizes[layer], sizes[layer + 1]
         offset -= n_in * n_out + n_out
@@ -401,16 +490,16 @@ cdef double tile_gradient(const floating* X, const floating* T, const Py_ssize_t
             spare = delta_out
             delta_out, delta_in = delta_in, spare
         outputs = inputs
-    return sse
+    return loss_sum
 
 
 cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_t* rows, Py_ssize_t m,
-                           const Py_ssize_t* sizes, const int* activations, Py_ssize_t n_layers,
+                           const Py_ssize_t* sizes, const int* activations, int loss, Py_ssize_t n_layers,
                            const floating* params, floating* grads, floating* workspace, Py_ssize_t max_width,
                            Py_ssize_t n_params, floating inv_batch) noexcept nogil:
     """Forward and backward over the rows X[rows] (one shard of a minibatch); writes the gradient of the data
-    term into grads (the weight penalty joins in the Adam step) and returns the shard's summed squared
-    error. inv_batch is 1 / (minibatch size). params and grads are in the epoch's layout (epoch_layout).
+    term into grads (the weight penalty joins in the Adam step) and returns the sum of the shard's losses.
+    inv_batch is 1 / (minibatch size). params and grads are in the epoch's layout (epoch_layout).
 
     The rows go through in tiles of TILE_ROWS, so that each tile's activations stay in the core's caches.
     Workspace layout: W^T of the wide layers after the first (at the layer's offset in params), then the
@@ -426,7 +515,7 @@ cdef double shard_gradient(const floating* X, const floating* T, const Py_ssize_
         offset += n_in * n_out + n_out
     for tile in range((m + TILE_ROWS - 1) // TILE_ROWS):
         first = tile * TILE_ROWS
-        sse += tile_gradient(X, T, rows + first, min(TILE_ROWS, m - first), m - first, sizes, activations,
+        sse += tile_gradient(X, T, rows + first, min(TILE_ROWS, m - first), m - first, sizes, activations, loss,
                              n_layers, params, workspace, grads, tile > 0, workspace + whole_lines(n_params), max_width,
                              inv_batch)
     return sse
@@ -484,10 +573,10 @@ cdef inline Py_ssize_t shard_capacity(Py_ssize_t batch_size) noexcept nogil:
 
 def epoch_workspace_size(const Py_ssize_t[::1] sizes, Py_ssize_t batch_size):
     """Number of elements train_epoch needs in `workspace` for these layer sizes and batch size: for each
-    shard, a copy of the parameters and both moments, its gradient twice over, and its scratch; and room
-    to start them all on a cache line."""
+    shard, a copy of the parameters and both moments, its gradient twice over, a spare gradient, and its
+    scratch; and room to start them all on a cache line."""
     cdef Extents e = layer_extents(sizes)
-    return SHARDS * (5 * whole_lines(e.n_params) + shard_workspace(e, shard_capacity(batch_size))) + 16
+    return SHARDS * (6 * whole_lines(e.n_params) + shard_workspace(e, shard_capacity(batch_size))) + 16
 
 
 cdef inline Py_ssize_t shard_count(Py_ssize_t m) noexcept nogil:
@@ -524,72 +613,103 @@ cdef void adam_epoch_step(floating* params, const floating* grads, const floatin
         offset += sizes[layer + 1]
 
 
+cdef enum:
+    # How long a thread waits for its partner's shard before computing it itself, in nanoseconds: a fixed
+    # part for a partner that is a little late, plus this many times the thread's own shard time.
+    PATIENCE_NS = 100000
+    PATIENCE_SHARDS = 4
+
+
 def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] order,
-                const Py_ssize_t[::1] sizes, const int[::1] activations,
+                const Py_ssize_t[::1] sizes, const int[::1] activations, int loss,
                 floating[::1] params, floating[::1] m1, floating[::1] m2,
                 floating[::1] workspace, Py_ssize_t batch_size,
                 double lr, double beta1, double beta2, double eps, double lam, Py_ssize_t step,
-                int n_threads=1):
-    """One epoch of minibatch Adam on the seed's cost, entirely in C.
+                int n_threads=1, long long patience_ns=-1):
+    """One epoch of minibatch Adam, entirely in C.
 
     Visits the rows of X and T in `order`, batch_size at a time (the last batch may be smaller); for each
-    minibatch computes the gradient of 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2 and takes one Adam step on
-    the flat `params` (layout: W0, b0, W1, b1, ...) with moments m1, m2. `workspace` holds
-    epoch_workspace_size(sizes, min(batch_size, n)) elements. The work runs on up to n_threads OpenMP
-    threads where the build has OpenMP; the result does not depend on n_threads.
-    Returns (step after the epoch, summed squared error of the minibatches before their updates).
+    minibatch computes the gradient of (1/m) sum_rows loss + lam/(2m) sum w^2 (loss: a code of
+    colorcore/losses.py) and takes one Adam step on the flat `params` (layout: W0, b0, W1, b1, ...) with
+    moments m1, m2. `workspace` holds epoch_workspace_size(sizes, min(batch_size, n)) elements. The work
+    runs on up to n_threads OpenMP threads where the build has OpenMP; the result does not depend on
+    n_threads, nor on how the threads are scheduled. patience_ns overrides how long a thread waits for its
+    partner's shard (tests pass 0 to make a thread take the epoch over at once).
+    Returns (step after the epoch, summed loss of the minibatches before their updates).
     """
     cdef Py_ssize_t n = order.shape[0], n_layers = sizes.shape[0] - 1, n_params = params.shape[0]
     cdef Extents e = layer_extents(sizes)
     cdef Py_ssize_t line_params = whole_lines(n_params)
     cdef Py_ssize_t start, m, shard, first, count, stride, n_shards, minibatch, next_start, turn
-    cdef int thread, threads
-    cdef double epoch_sse[1]
-    cdef Progress progress[SHARDS]
-    cdef double shard_sse[2][SHARDS]
+    cdef int thread, threads, winner
+    cdef bint mine, alone, stopped
+    cdef long long began, patience
+    cdef int solo[1]
+    # Per-thread rows are padded to 128 bytes, so that the two threads' entries never share a cache line.
+    cdef double thread_loss[SHARDS][16]
+    cdef double own_loss[SHARDS][16]
+    cdef floating* used_grads[SHARDS][16]
+    cdef double shard_loss[2][SHARDS]
+    cdef Tag ready[2][SHARDS]
     cdef floating* shard_grads[2][SHARDS]
+    cdef floating* spare_grads[SHARDS]
     cdef floating* base
     cdef floating* copy
     cdef floating* scratch
     cdef AdamStep adam
     if n == 0:
         return step, 0.0
-    # Minibatches too small to split leave a second thread nothing to do but wait at the barrier.
+    # Minibatches too small to split leave a second thread nothing to do.
     n_threads = max(1, min(n_threads, SHARDS)) if batch_size >= PARALLEL_MIN_BATCH else 1
     stride = shard_workspace(e, shard_capacity(min(batch_size, n)))
     # Vector loads that straddle two cache lines cost two loads, and the products are bound by their loads.
     base = first_line(&workspace[0])
-    # Workspace layout (from base): per shard (= per thread) params, m1 and m2 in the epoch's layout; the shards'
-    # gradients for even and odd minibatches; per shard its scratch.
+    # Workspace layout (from base): per thread its params, m1 and m2 in the epoch's layout; the shards'
+    # gradients for even and odd minibatches; per thread a spare gradient; per thread its scratch (a thread
+    # that takes the epoch over may compute its partner's shard while the partner still works on it).
     for turn in range(2):
         for shard in range(SHARDS):
             shard_grads[turn][shard] = base + (3 * SHARDS + turn * SHARDS + shard) * line_params
-    scratch = base + 5 * SHARDS * line_params
-    epoch_sse[0] = 0
+            ready[turn][shard].minibatch = -1
     for shard in range(SHARDS):
-        progress[shard].done = 0
+        spare_grads[shard] = base + (5 * SHARDS + shard) * line_params
+        thread_loss[shard][0] = 0
+    scratch = base + 6 * SHARDS * line_params
+    solo[0] = -1
     # One parallel region for the whole epoch. Each thread keeps its own copy of the parameters and takes
     # every Adam step itself: sharing one copy made each thread's writes wait for the other core to let go
-    # of the lines it had read, which cost more than the whole step. Per minibatch the threads compute their
-    # shards, meet at the one barrier, and each applies the summed gradient to its copy. The gradients are
-    # kept for even and odd minibatches apart, so a thread can start on the next minibatch while the other
-    # still reads this one's.
+    # of the lines it had read, which cost more than the whole step. Per minibatch each thread computes its
+    # shard, publishes it, and takes its partner's when it is published. A partner that is late (another
+    # program has its core) is not waited for: after PATIENCE the thread claims the epoch, computes every
+    # shard itself from then on, and the partner stops when it sees the claim. The shards and their order
+    # of summation are the same either way, so the result does not depend on who computed what. The
+    # gradients are kept for even and odd minibatches apart, so a thread can start on the next minibatch
+    # while the other still reads this one's.
     with nogil, parallel(num_threads=n_threads):
         thread = threadid()
         threads = team_size()
         copy = base + 3 * thread * line_params
-        epoch_layout(&params[0], copy, &sizes[0], n_layers, False)
-        epoch_layout(&m1[0], copy + line_params, &sizes[0], n_layers, False)
-        epoch_layout(&m2[0], copy + 2 * line_params, &sizes[0], n_layers, False)
+        alone = threads == 1
+        # A thread that starts late (another program had its core) may find the epoch taken over already.
+        stopped = solo_thread(solo) >= 0
+        if not stopped:
+            epoch_layout(&params[0], copy, &sizes[0], n_layers, False)
+            epoch_layout(&m1[0], copy + line_params, &sizes[0], n_layers, False)
+            epoch_layout(&m2[0], copy + 2 * line_params, &sizes[0], n_layers, False)
         start = 0
         minibatch = 0
-        while start < n:
+        while start < n and not stopped:
+            if not alone and solo_thread(solo) >= 0:
+                stopped = True  # the partner took the epoch over while this thread was not running
+                break
             m = min(batch_size, n - start)
             n_shards = shard_count(m)
             next_start = start + m
             turn = minibatch % 2
-            for shard in range(SHARDS):
-                if shard % threads != thread:  # shards are dealt to the threads in turn
+            began = now_ns()
+            for shard in range(n_shards):
+                mine = shard % threads == thread  # shards are dealt to the threads in turn
+                if not mine and not alone:
                     continue
                 # Start loading the rows this thread gathers next time: they are random rows, far apart.
                 count = shard_rows(min(batch_size, n - next_start), shard, &first)
@@ -597,25 +717,45 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
                 prefetch_rows(&X[0, 0], sizes[0], &order[0] + next_start + first, count)
                 prefetch_rows(&T[0, 0], sizes[n_layers], &order[0] + next_start + first, count)
                 count = shard_rows(m, shard, &first)
-                if count == 0:
+                used_grads[thread][shard] = shard_grads[turn][shard] if mine else spare_grads[thread]
+                own_loss[thread][shard] = shard_gradient(
+                    &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], loss,
+                    n_layers, copy, used_grads[thread][shard], scratch + thread * stride, e.widest, n_params,
+                    (<floating>1) / m)
+                if mine and not alone:
+                    shard_loss[turn][shard] = own_loss[thread][shard]
+                    publish(&ready[turn][shard], minibatch)
+            patience = patience_ns if patience_ns >= 0 else PATIENCE_NS + PATIENCE_SHARDS * (now_ns() - began)
+            for shard in range(n_shards):
+                if alone or shard % threads == thread or stopped:
                     continue
-                shard_sse[turn][shard] = shard_gradient(
-                    &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], n_layers,
-                    copy, shard_grads[turn][shard], scratch + shard * stride, e.widest, n_params, (<floating>1) / m)
-            wait_for_team(progress, thread, threads, minibatch + 1)
-            # SHARDS is 2, so the second shard's gradient is the only one to add.
-            adam = adam_step_at(lr, beta1, beta2, eps, step + minibatch + 1)
-            adam_epoch_step(copy, shard_grads[turn][0], shard_grads[turn][1] if n_shards > 1 else NULL,
-                            copy + line_params, copy + 2 * line_params, &sizes[0], n_layers, <floating>(lam / m),
-                            adam)
-            if thread == 0:
+                if await_tag(&ready[turn][shard], minibatch, solo, patience):
+                    used_grads[thread][shard] = shard_grads[turn][shard]
+                    own_loss[thread][shard] = shard_loss[turn][shard]
+                elif claim_epoch(solo, thread):
+                    alone = True  # the partner is late: compute its shard, and every shard from now on
+                    count = shard_rows(m, shard, &first)
+                    used_grads[thread][shard] = spare_grads[thread]
+                    own_loss[thread][shard] = shard_gradient(
+                        &X[0, 0], &T[0, 0], &order[0] + start + first, count, &sizes[0], &activations[0], loss,
+                        n_layers, copy, spare_grads[thread], scratch + thread * stride, e.widest, n_params,
+                        (<floating>1) / m)
+                else:
+                    stopped = True  # the partner claimed the epoch; this thread's copy is dropped
+            if not stopped:
+                # SHARDS is 2, so the second shard's gradient is the only one to add.
+                adam = adam_step_at(lr, beta1, beta2, eps, step + minibatch + 1)
+                adam_epoch_step(copy, used_grads[thread][0], used_grads[thread][1] if n_shards > 1 else NULL,
+                                copy + line_params, copy + 2 * line_params, &sizes[0], n_layers,
+                                <floating>(lam / m), adam)
                 for shard in range(n_shards):
-                    epoch_sse[0] += shard_sse[turn][shard]
-            start = start + m  # (an in-place += would declare a reduction)
-            minibatch = minibatch + 1
-    copy = base
+                    thread_loss[thread][0] += own_loss[thread][shard]
+                start = start + m  # (an in-place += would declare a reduction)
+                minibatch = minibatch + 1
+    winner = max(solo[0], 0)
+    copy = base + 3 * winner * line_params
     with nogil:
         epoch_layout(copy, &params[0], &sizes[0], n_layers, True)
         epoch_layout(copy + line_params, &m1[0], &sizes[0], n_layers, True)
         epoch_layout(copy + 2 * line_params, &m2[0], &sizes[0], n_layers, True)
-    return step + (n + batch_size - 1) // batch_size, epoch_sse[0]
+    return step + (n + batch_size - 1) // batch_size, thread_loss[winner][0]

@@ -5,14 +5,24 @@ from cython.parallel cimport prange
 from _types cimport floating
 
 
+cdef extern from "_clock.h":
+    long long now_ns "colorcore_now_ns"() noexcept nogil
+
+
 cdef enum:
     CHUNK = 512  # candidates per block: a block of errors stays in L1 while every template pixel passes
+    # A pixel whose threaded match takes this many times the fastest one so far, plus STALL_NS, waited
+    # for a thread that another program kept off its core; after STALLS_ALLOWED of them the pass goes on
+    # with one thread.
+    STALL_FACTOR = 3
+    STALL_NS = 200000
+    STALLS_ALLOWED = 2
 
 
 cdef void window_errors(const floating* sample, Py_ssize_t n_channels, Py_ssize_t sample_h, Py_ssize_t sample_w,
                         Py_ssize_t window, const Py_ssize_t* offset_rows, const Py_ssize_t* offset_cols,
                         const floating* weights, const floating* values, Py_ssize_t n_valid, floating* out,
-                        bint parallel) noexcept nogil:
+                        int n_threads) noexcept nogil:
     """Errors of every window of the sample against the template, into out (sample_h - window + 1, sample_w).
 
     Candidates are numbered along the flattened sample, so for one template pixel the sample values of
@@ -30,7 +40,7 @@ cdef void window_errors(const floating* sample, Py_ssize_t n_channels, Py_ssize_
     cdef const floating* s2
     cdef const floating* s3
     cdef floating* acc
-    for chunk in prange(n_chunks, schedule="static", use_threads_if=parallel):
+    for chunk in prange(n_chunks, schedule="static", num_threads=n_threads, use_threads_if=n_threads > 1):
         first = chunk * CHUNK
         count = min(CHUNK, length - first)
         acc = out + first
@@ -89,14 +99,14 @@ def masked_ssd(floating[:, :, ::1] sample, Py_ssize_t window, const Py_ssize_t[:
                  x <= W - window; the last window - 1 columns are set to 0 (no window starts there)
     """
     cdef Py_ssize_t n_valid = weights.shape[0]
-    cdef bint parallel = out.shape[0] * out.shape[1] * n_valid * sample.shape[0] > 100000
+    cdef int n_threads = 2 if out.shape[0] * out.shape[1] * n_valid * sample.shape[0] > 100000 else 1
     if out.shape[0] == 0 or out.shape[1] == 0:
         return
     with nogil:
         window_errors(&sample[0, 0, 0], sample.shape[0], sample.shape[1], sample.shape[2], window,
                       &offset_rows[0] if n_valid else NULL, &offset_cols[0] if n_valid else NULL,
                       &weights[0] if n_valid else NULL, &values[0, 0] if n_valid else NULL, n_valid,
-                      &out[0, 0], parallel)
+                      &out[0, 0], n_threads)
 
 
 def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating[:, :, ::1] sample,
@@ -104,7 +114,7 @@ def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating
                 const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols, const double[::1] uniforms,
                 double match_tolerance, double max_error,
                 Py_ssize_t[::1] offset_rows, Py_ssize_t[::1] offset_cols, floating[::1] weights,
-                floating[:, ::1] values, floating[:, ::1] errors):
+                floating[:, ::1] values, floating[:, ::1] errors, int n_threads=1):
     """One pass of Efros & Leung over the listed pixels, in order; returns how many were filled.
 
     image        (C, H + w - 1, W + w - 1) the image being grown, padded by w // 2 on each side
@@ -117,13 +127,18 @@ def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating
     match_tolerance  candidates within (1 + match_tolerance) of the best error are good matches
     max_error    a pixel is filled only when its chosen match's error is below this
     offset_rows, offset_cols, weights (w * w,), values (w * w, C), errors (Hs - w + 1, Ws): scratch
+    n_threads    threads for each pixel's match (large samples only); a pass whose threaded matches stall
+                 (another program holds a core) finishes on one thread. The result never depends on it.
     """
     cdef Py_ssize_t n_channels = image.shape[0], w = gaussian.shape[0]
     cdef Py_ssize_t n_rows = usable.shape[0], n_cols = usable.shape[1]
     cdef Py_ssize_t p, y, x, dy, dx, c, k, n_valid, n_good, pick, filled = 0
     cdef Py_ssize_t best_y = 0, best_x = 0
     cdef floating total, best, limit, e
-    cdef bint parallel = n_rows * n_cols * w * w * n_channels > 200000
+    cdef long long began, took, fastest = -1
+    cdef int stalls = 0
+    if n_rows * n_cols * w * w * n_channels <= 200000:
+        n_threads = 1  # too little work per pixel to share
     with nogil:
         for p in range(pixel_rows.shape[0]):
             y, x = pixel_rows[p], pixel_cols[p]
@@ -142,8 +157,17 @@ def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating
                 continue
             for k in range(n_valid):
                 weights[k] /= total * n_channels
+            began = now_ns()
             window_errors(&sample[0, 0, 0], n_channels, sample.shape[1], sample.shape[2], w, &offset_rows[0],
-                          &offset_cols[0], &weights[0], &values[0, 0], n_valid, &errors[0, 0], parallel)
+                          &offset_cols[0], &weights[0], &values[0, 0], n_valid, &errors[0, 0], n_threads)
+            if n_threads > 1:
+                took = now_ns() - began
+                if fastest >= 0 and took > STALL_FACTOR * fastest + STALL_NS:
+                    stalls += 1
+                    if stalls >= STALLS_ALLOWED:
+                        n_threads = 1
+                if fastest < 0 or took < fastest:
+                    fastest = took
             # All usable windows within (1 + tolerance) of the best are good; pick one uniformly.
             best = -1
             for dy in range(n_rows):

@@ -109,3 +109,29 @@ def test_grow_pixels_matches_reference(channels, window, seed):
     assert results[0][0] == results[1][0]
     np.testing.assert_array_equal(results[0][1], results[1][1])
     np.testing.assert_array_equal(results[0][2], results[1][2])
+
+
+def test_grow_pixels_same_result_for_any_thread_count():
+    # A 64 x 64 sample and window 9 pass the size at which each pixel's match is shared between threads.
+    rng = np.random.default_rng(3)
+    window, half, size = 9, 4, 20
+    sample = rng.random((1, 64, 64)).astype(np.float32)
+    image = np.zeros((1, size + 2 * half, size + 2 * half), np.float32)
+    known = np.zeros((size + 2 * half, size + 2 * half), np.uint8)
+    known[half:half + 10, half:half + size] = 1
+    image[0, half:half + 10, half:half + size] = rng.random((10, size))
+    rows, cols = np.nonzero(known[half:half + size, half:half + size] == 0)
+    uniforms = rng.random(rows.size)
+    usable = np.ones((64 - window + 1,) * 2, np.uint8)
+    results = []
+    for n_threads in (1, 2):
+        img, kn = image.copy(), known.copy()
+        scratch = (np.empty(window * window, np.intp), np.empty(window * window, np.intp),
+                   np.empty(window * window, np.float32), np.empty((window * window, 1), np.float32),
+                   np.empty((64 - window + 1, 64), np.float32))
+        filled = _ssd.grow_pixels(img, kn, sample, usable, gaussian_window(window), rows.astype(np.intp),
+                                  cols.astype(np.intp), uniforms, 0.1, 0.3, *scratch, n_threads)
+        results.append((filled, img, kn))
+    assert results[0][0] == results[1][0] > 0
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][2], results[1][2])
