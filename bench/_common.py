@@ -1,6 +1,9 @@
 """Helpers shared by the benchmarks: interleaved best-of-n timing and a Markdown table printer."""
+import contextlib
 import os
 import platform
+import subprocess
+import sys
 import time
 
 
@@ -9,7 +12,7 @@ import time
 SETTLE_SECONDS = 0.3
 
 
-def best_times(runs, repeats):
+def best_times(runs, repeats, settle=SETTLE_SECONDS):
     """Smallest wall time of `repeats` calls of each run() in the dict {name: run}.
 
     The calls take turns (one of each per round), so that a slow spell of this shared machine falls on
@@ -19,11 +22,89 @@ def best_times(runs, repeats):
     best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeats):
         for name, run in runs.items():
-            time.sleep(SETTLE_SECONDS)
+            time.sleep(settle)
             start = time.perf_counter()
             run()
             best[name] = min(best[name], time.perf_counter() - start)
     return best
+
+
+def median_times(runs, repeats):
+    """Median wall time of `repeats` calls of each run() in the dict {name: run}, taken in turns.
+
+    On a busy machine the median is the honest figure: the minimum would keep only the runs that
+    happened to get the cores to themselves."""
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+
+
+# Each busy process spins for at most this long, so that none outlives a benchmark that was killed.
+BUSY_LIMIT_SECONDS = 900
+
+
+@contextlib.contextmanager
+def busy_machine(processes=None):
+    """Keep `processes` other CPU-bound programs running (default: one per core) while the block runs.
+
+    Each is a Python busy loop that stops by itself after BUSY_LIMIT_SECONDS; all are killed on exit."""
+    count = os.cpu_count() if processes is None else processes
+    loop = f"import time\nend = time.time() + {BUSY_LIMIT_SECONDS}\nwhile time.time() < end:\n    pass\n"
+    busy = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(count)]
+    try:
+        time.sleep(0.5)  # let the scheduler spread them over the cores
+        yield count
+    finally:
+        for process in busy:
+            process.kill()
+        for process in busy:
+            process.wait()
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run colorcore's kernels on one thread inside the block (they read OMP_NUM_THREADS at each call)."""
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+
+
+def on_one_thread(run):
+    """run, wrapped so that it runs on one thread."""
+    def single():
+        with one_thread():
+            return run()
+    return single
+
+
+def thread_rows(runs, repeats):
+    """Rows (case, idle or busy, seconds on 1 thread, seconds by default, ratio) for {case: run}: each run
+    timed on one thread and with the default threads, on an idle machine (best of `repeats`) and with
+    one CPU-bound process per core (median of `repeats`)."""
+    rows = []
+    for case, run in runs.items():
+        seconds = best_times({"one": on_one_thread(run), "default": run}, repeats, settle=0.05)
+        rows.append((case, "idle", f"{seconds['one']:.3f}", f"{seconds['default']:.3f}",
+                     f"{seconds['default'] / seconds['one']:.2f}"))
+    with busy_machine() as processes:
+        for case, run in runs.items():
+            seconds = median_times({"one": on_one_thread(run), "default": run}, repeats)
+            rows.append((case, f"busy ({processes} processes)", f"{seconds['one']:.3f}", f"{seconds['default']:.3f}",
+                         f"{seconds['default'] / seconds['one']:.2f}"))
+    return rows
+
+
+THREAD_HEADER = ["case", "machine", "1 thread s", "default threads s", "default / 1 thread"]
 
 
 def machine_line():

@@ -2,9 +2,10 @@
 
 The reference path extracts windows and runs the layers with colorcore/reference.py (one whole-image
 pass); colorcore runs its Cython kernels in bands of rows on parallel threads. Both decode the output the
-same way. Timings are the best of --repeats runs.
+same way. Timings are the best of --repeats runs. --threads adds colorcore on one thread against its
+default threads, on an idle machine and with one CPU-bound process per core.
 
-    python bench/bench_colorize.py [--size 1024] [--repeats 3] [--model MODEL]
+    python bench/bench_colorize.py [--size 1024] [--repeats 3] [--model MODEL] [--threads]
 """
 import argparse
 
@@ -16,7 +17,7 @@ from colorcore import reference
 from colorcore.colorizer import Colorizer
 from colorcore.features import context_windows, decode_output
 
-from _common import best_times, machine_line, print_table
+from _common import THREAD_HEADER, best_times, machine_line, print_table, thread_rows
 
 
 def reference_predict(colorizer, gray):
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", help="model file (default: the one shipped with colorcore)")
+    parser.add_argument("--threads", action="store_true", help="add 1 thread vs default threads, idle and busy")
     args = parser.parse_args()
     colorizer = Colorizer.load(args.model)
     photo = Image.fromarray(skimage.data.astronaut()).resize((args.size, args.size), Image.Resampling.LANCZOS)
@@ -46,6 +48,10 @@ def main():
                 [("colorcore", f"{fast:.3f}", f"{args.size ** 2 / fast / 1e6:.1f}", f"{slow / fast:.1f}x"),
                  ("NumPy reference", f"{slow:.3f}", f"{args.size ** 2 / slow / 1e6:.1f}", "1.0x")])
     print(f"largest difference between the two outputs: {agree:.2e}")
+    if args.threads:
+        print("\n## colorcore on 1 thread and on its default threads\n")
+        case = f"colorize {args.size}x{args.size}"
+        print_table(THREAD_HEADER, thread_rows({case: lambda: colorizer.predict_gray(gray)}, max(args.repeats, 5)))
 
 
 if __name__ == "__main__":

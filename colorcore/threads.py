@@ -31,11 +31,11 @@ def _running_tasks():
     return None
 
 
-def busy_cores(samples=3, interval=0.001):
+def busy_cores(samples=3, interval=0.0005):
     """About how many of the machine's cores other programs keep busy now (0 where it cannot be told).
 
-    procs_running counts this thread too; the smallest of a few readings a millisecond apart leaves out
-    short-lived tasks such as the kernel's own helpers.
+    procs_running counts this thread too; the smallest of a few readings half a millisecond apart leaves
+    out short-lived tasks such as the kernel's own helpers.
     """
     readings = []
     for i in range(samples):
@@ -48,10 +48,20 @@ def busy_cores(samples=3, interval=0.001):
     return max(0, min(readings) - 1)
 
 
+# A look at the machine is kept this long: texture growing asks before every pass, and reading it each
+# time (a millisecond) cost as much as the threads saved.
+REFRESH_SECONDS = 0.25
+_last_look = [-REFRESH_SECONDS, 0]  # (when, busy cores)
+
+
 def threads_for_now(limit=None):
     """Threads a parallel pass should use now: available_threads() (or `limit`), less the cores other
-    programs are busy on, and at least 1."""
+    programs are busy on (looked at no more often than every REFRESH_SECONDS), and at least 1."""
     threads = available_threads() if limit is None else max(1, int(limit))
-    machine = os.cpu_count() or threads
-    free = machine - busy_cores()
+    if threads == 1:
+        return 1
+    now = time.monotonic()
+    if now - _last_look[0] >= REFRESH_SECONDS:
+        _last_look[:] = [now, busy_cores()]
+    free = (os.cpu_count() or threads) - _last_look[1]
     return max(1, min(threads, free))

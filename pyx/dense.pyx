@@ -149,9 +149,9 @@ cdef void transpose(const floating* A, floating* AT, Py_ssize_t rows, Py_ssize_t
 
 
 cdef enum:
-    # Accumulators per register block: 8 AVX registers, i.e. 64 float32 or 32 float64 values. Measured
-    # with gcc 12: one row of 8 vector accumulators keeps them all in registers (about 19 GMAC/s here),
-    # while blocks of several rows (4 x 16, 8 x 8) spill them to the stack (2 to 6 GMAC/s).
+    # Accumulators per register block of the portable path (float64 everywhere, float32 without AVX2 and
+    # FMA): 8 AVX registers, i.e. 64 float32 or 32 float64 values. Written as arrays, blocks of several rows
+    # spilled to the stack with gcc 12; _gemm.h gets 6-row blocks into registers with named variables.
     BLOCK_FLOAT = 64
     BLOCK_DOUBLE = 32
 

@@ -38,7 +38,8 @@ def test_backprop_matches_finite_differences(hidden, sizes):
     X, T = random_problem(sizes, seed=len(sizes))
     model = away_from_kinks(cc.MLP(sizes, hidden=hidden, output=output, dtype="float64", seed=3), X, 3)
     for lam in (0.0, 1e-4, 0.7):
-        assert cc.gradcheck(model, X, T, lam) < 1e-9
+        assert cc.gradcheck(model, X, T, lam) < 1e-11
+        assert cc.gradcheck(model, X, T, lam, method="central") < 1e-9
 
 
 @given(seed=st.integers(0, 10_000), depth=st.integers(1, 3), hidden=st.sampled_from(ACTIVATIONS),
@@ -51,7 +52,53 @@ def test_backprop_matches_finite_differences_random_networks(seed, depth, hidden
     sizes = [int(s) for s in rng.integers(1, 7, size=depth + 1)]
     X, T = random_problem(sizes, seed, m=int(rng.integers(1, 6)))
     model = away_from_kinks(cc.MLP(sizes, hidden=hidden, output=output, dtype="float64", seed=seed), X, seed)
-    assert cc.gradcheck(model, X, T, lam=1e-4) < 1e-9
+    assert cc.gradcheck(model, X, T, lam=1e-4) < 1e-11
+
+
+def assignment_problem(seed):
+    """The original study's network, 25 -> 64 sigmoid -> 3 sigmoid, on 20 random rows."""
+    rng = np.random.default_rng(seed)
+    model = cc.MLP([25, 64, 3], dtype="float64", seed=seed)
+    return model, rng.uniform(size=(20, 25)), rng.uniform(size=(20, 3))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gradcheck_on_the_assignment_network_is_below_1e_11(seed):
+    model, X, T = assignment_problem(seed)
+    assert cc.gradcheck(model, X, T, lam=1e-4) < 1e-11
+
+
+class PlantedError(cc.MLP):
+    """An MLP whose back-propagated gradient is wrong by `relative` in one weight."""
+
+    def cost_and_gradient(self, X, T, lam=0.0):
+        J, grad = super().cost_and_gradient(X, T, lam)
+        grad[self.planted] *= 1 + self.relative
+        return J, grad
+
+
+def test_gradcheck_catches_a_planted_error_and_names_it():
+    model, X, T = assignment_problem(0)
+    wrong = PlantedError([25, 64, 3], dtype="float64", seed=0)
+    wrong.params[...] = model.params
+    _, grad = model.cost_and_gradient(X, T, 1e-4)
+    first_layer = np.abs(grad[:25 * 64])
+    wrong.planted = int(np.argsort(first_layer)[first_layer.size // 2])  # a weight of middling gradient
+    wrong.relative = 1e-6
+    ratio, rows = cc.gradcheck(wrong, X, T, lam=1e-4, worst=3)
+    assert ratio > 1e-11
+    row, column = divmod(wrong.planted, 64)
+    assert (rows[0]["layer"], rows[0]["array"], rows[0]["index"]) == (0, "W", (row, column))
+    assert rows[0]["backprop"] == pytest.approx(rows[0]["numeric"] * (1 + 1e-6), rel=1e-9)
+    assert cc.gradcheck(model, X, T, lam=1e-4) < 1e-11  # the same network without the error passes
+
+
+def test_gradcheck_rejects_bad_steps_and_methods():
+    model, X, T = assignment_problem(1)
+    with pytest.raises(ValueError, match="step h must be a positive"):
+        cc.gradcheck(model, X, T, h=0)
+    with pytest.raises(ValueError, match="unknown method"):
+        cc.gradcheck(model, X, T, method="forward")
 
 
 def test_gradient_of_weight_penalty_alone():
