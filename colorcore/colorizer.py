@@ -64,8 +64,8 @@ class Colorizer:
     def gray(self, rgb):
         return to_gray(rgb, self.gray_weights)
 
-    def inputs(self, gray):
-        return context_windows(gray, self.radius, self.padding, self.network.dtype)
+    def inputs(self, gray, n_threads=None):
+        return context_windows(gray, self.radius, self.padding, self.network.dtype, n_threads=n_threads)
 
     def training_pairs(self, images):
         """Network inputs X and targets T for a stack of RGB images (N, H, W, 3), uint8 or [0, 1] floats."""
@@ -104,7 +104,7 @@ class Colorizer:
             # The band plus `radius` rows of real context either side, so band edges see true neighbours.
             top, bottom = max(0, y0 - self.radius), min(h, y0 + BAND_ROWS + self.radius)
             y1 = min(h, y0 + BAND_ROWS)
-            outputs = self.network.predict(self.inputs(gray[top:bottom]))
+            outputs = self.network.predict(self.inputs(gray[top:bottom], n_threads=1))  # bands share the cores
             outputs = outputs.reshape(bottom - top, w, -1)[y0 - top:y1 - top].reshape((y1 - y0) * w, -1)
             out[y0:y1] = decode_output(gray[y0:y1], outputs, self.target, self.gray_weights)
 

@@ -10,6 +10,7 @@ from skimage import color
 
 from . import _windows, reference
 from ._checks import as_float_dtype
+from .threads import threads_for_now
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601, as Pillow's convert("L")
 PADDINGS = ("edge", "reflect", "zero")
@@ -42,10 +43,11 @@ def padding_code(padding):
     return PADDING_CODES[padding]
 
 
-def context_windows(gray, radius=2, padding="edge", dtype="float32", use_reference=False):
+def context_windows(gray, radius=2, padding="edge", dtype="float32", use_reference=False, n_threads=None):
     """(H * W, (2r + 1)^2) context windows of a (H, W) gray image, row-major pixels, padded at the borders.
 
-    Works for any image size, including windows wider than the image.
+    Works for any image size, including windows wider than the image. n_threads defaults to the cores no
+    other program keeps busy (colorcore.threads.threads_for_now).
     """
     gray = np.asarray(gray)
     if gray.ndim != 2:
@@ -56,7 +58,8 @@ def context_windows(gray, radius=2, padding="edge", dtype="float32", use_referen
         raise ValueError("the gray image contains NaN or infinite values")
     out = np.empty((gray.size, window_size(radius)), dtype=dtype)
     if gray.size:
-        (reference if use_reference else _windows).context_windows(gray, radius, code, out)
+        threads = threads_for_now() if n_threads is None else max(1, int(n_threads))
+        (reference if use_reference else _windows).context_windows(gray, radius, code, out, threads)
     return out
 
 

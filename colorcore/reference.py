@@ -112,8 +112,9 @@ def sgd_step(param, grad, velocity, lr, momentum):
 NUMPY_PAD_MODES = ("edge", "reflect", "constant")  # indexed by the padding code
 
 
-def context_windows(image, radius, padding, out):
-    """out[y * w + x, (dy + r)(2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders."""
+def context_windows(image, radius, padding, out, n_threads=1):
+    """out[y * w + x, (dy + r)(2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders
+    (n_threads is ignored)."""
     h, w = image.shape
     side = 2 * radius + 1
     padded = np.pad(image, radius, mode=NUMPY_PAD_MODES[padding])

@@ -27,12 +27,14 @@ cdef inline Py_ssize_t padded_index(Py_ssize_t i, Py_ssize_t n, int padding) noe
     return i if i < n else period - i
 
 
-def context_windows(floating[:, ::1] image, Py_ssize_t radius, int padding, floating[:, ::1] out):
-    """out[y * w + x, (dy + r) * (2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders."""
+def context_windows(floating[:, ::1] image, Py_ssize_t radius, int padding, floating[:, ::1] out,
+                    int n_threads=1):
+    """out[y * w + x, (dy + r) * (2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders; rows
+    of the image are shared among n_threads threads."""
     cdef Py_ssize_t h = image.shape[0], w = image.shape[1], side = 2 * radius + 1
     cdef Py_ssize_t y, x, dy, dx, sy, sx
     cdef floating* row
-    for y in prange(h, nogil=True, schedule="static"):
+    for y in prange(h, nogil=True, schedule="static", num_threads=max(n_threads, 1), use_threads_if=n_threads > 1):
         for x in range(w):
             row = &out[y * w + x, 0]
             for dy in range(side):

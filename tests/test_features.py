@@ -15,12 +15,13 @@ from colorcore.features import (GRAY_WEIGHTS, PADDINGS, context_windows, decode_
 
 @pytest.mark.kernel
 @given(h=st.integers(1, 13), w=st.integers(1, 13), radius=st.integers(0, 9), padding=st.sampled_from(range(3)),
-       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
-def test_context_windows_kernel_matches_reference(h, w, radius, padding, dtype, seed):
+       dtype=st.sampled_from([np.float32, np.float64]), n_threads=st.sampled_from([1, 2]),
+       seed=st.integers(0, 2**32 - 1))
+def test_context_windows_kernel_matches_reference(h, w, radius, padding, dtype, n_threads, seed):
     image = np.random.default_rng(seed).random((h, w)).astype(dtype)
     side = 2 * radius + 1
     got, want = np.empty((h * w, side * side), dtype), np.empty((h * w, side * side), dtype)
-    _windows.context_windows(image, radius, padding, got)
+    _windows.context_windows(image, radius, padding, got, n_threads)
     reference.context_windows(image, radius, padding, want)
     np.testing.assert_array_equal(got, want)
 
