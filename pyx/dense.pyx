@@ -688,6 +688,9 @@ def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] or
     with nogil, parallel(num_threads=n_threads):
         thread = threadid()
         threads = team_size()
+        # Assigned here so that Cython makes it private: shard_rows sets it through a pointer, which
+        # Cython does not see, and a shared `first` let one thread gather the other's rows.
+        first = 0
         copy = base + 3 * thread * line_params
         alone = threads == 1
         # A thread that starts late (another program had its core) may find the epoch taken over already.
