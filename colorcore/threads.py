@@ -3,7 +3,7 @@
 A kernel that splits its work over two threads and waits for both loses badly when another program holds
 one of the cores: the waiting thread idles until the scheduler gives its partner a turn, which can take
 milliseconds. The training epoch copes with that by itself (a thread takes the epoch over from a late
-partner); kernels that meet once per pixel or per band ask busy_cores() before each pass instead.
+partner); kernels that meet once per pixel or per band ask threads_for_now() before each pass instead.
 """
 import os
 import time
