@@ -12,35 +12,32 @@ import time
 SETTLE_SECONDS = 0.3
 
 
-def best_times(runs, repeats, settle=SETTLE_SECONDS):
-    """Smallest wall time of `repeats` calls of each run() in the dict {name: run}.
-
-    The calls take turns (one of each per round), so that a slow spell of this shared machine falls on
-    every implementation alike instead of on whichever happened to be timed then; the minimum is the run
-    least disturbed by other work.
-    """
-    best = dict.fromkeys(runs, float("inf"))
+def interleaved_times(runs, repeats, settle=0.0):
+    """{name: [wall time of each of `repeats` calls]} for the dict {name: run}, the calls taking turns (one
+    of each per round), so that a slow spell of this shared machine falls on every implementation alike
+    instead of on whichever happened to be timed then. `settle` seconds pass before each call."""
+    times = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
             time.sleep(settle)
             start = time.perf_counter()
             run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def best_times(runs, repeats, settle=SETTLE_SECONDS):
+    """Smallest wall time of each run() over `repeats` interleaved calls: the run least disturbed by other
+    work."""
+    return {name: min(t) for name, t in interleaved_times(runs, repeats, settle).items()}
 
 
 def median_times(runs, repeats):
-    """Median wall time of `repeats` calls of each run() in the dict {name: run}, taken in turns.
+    """Median wall time of each run() over `repeats` interleaved calls.
 
     On a busy machine the median is the honest figure: the minimum would keep only the runs that
     happened to get the cores to themselves."""
-    times = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
-    return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+    return {name: sorted(t)[len(t) // 2] for name, t in interleaved_times(runs, repeats).items()}
 
 
 # Each busy process spins for at most this long, so that none outlives a benchmark that was killed.

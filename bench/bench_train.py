@@ -18,6 +18,7 @@ them): colorcore on one thread and on all cores, medians of --repeats epochs tak
     python bench/bench_train.py [--quick] [--busy] [--repeats 3] [--gmac 1.5] [--peak 45]
 """
 import argparse
+import contextlib
 import itertools
 import warnings
 
@@ -145,17 +146,15 @@ def torch_epoch(X, T, n_in, hidden, n_out, batch_size):
     return run
 
 
-class torch_threads:
-    def __init__(self, n):
-        import torch
-        self.torch, self.n = torch, n
-
-    def __enter__(self):
-        self.saved = self.torch.get_num_threads()
-        self.torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        self.torch.set_num_threads(self.saved)
+@contextlib.contextmanager
+def torch_threads(n):
+    import torch
+    saved = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
 
 
 def sklearn_epoch(X, T, batch_size):

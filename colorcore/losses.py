@@ -29,14 +29,15 @@ def softmax(Z):
     return E
 
 
-def loss_sum(name, Y, T):
-    """sum over rows of loss(row), as a float; Y is the output layer's activations (logits for softmax)."""
+def loss_sum(name, Y, T, dtype=np.float64):
+    """sum over rows of loss(row), summed in `dtype` (complex128 for the complex-step gradient check) and
+    returned as a Python number; Y is the output layer's activations (logits for softmax)."""
     if name == "softmax_cross_entropy":
-        shifted = Y - Y.max(axis=1, keepdims=True)
+        shifted = Y - Y.max(axis=1, keepdims=True)  # any shift cancels; the maximum keeps exp finite
         log_y = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return float(-np.sum(T * log_y, dtype=np.float64))
+        return (-np.sum(T * log_y, dtype=dtype)).item()
     diff = Y - T
-    return float(np.sum(diff * diff, dtype=np.float64) / 2)
+    return (np.sum(diff * diff, dtype=dtype) / 2).item()
 
 
 def output_gradient(name, Y, T):
