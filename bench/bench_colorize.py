@@ -1,8 +1,8 @@
 """Colorizing one 1024x1024 photo with the shipped model: colorcore against its NumPy reference path.
 
-The reference path extracts windows and runs the layers with colorcore/reference.py (one whole-image
-pass); colorcore runs its Cython kernels in bands of rows on parallel threads. Both decode the output the
-same way. Timings are the best of --repeats runs. --threads adds colorcore on one thread against its
+The reference path extracts the features and runs the layers with colorcore/reference.py (one pass over
+the working-size image); colorcore runs its Cython kernels, in chunks on parallel threads. Both shrink
+the photo, decode and upsample the output the same way. Timings are the best of --repeats runs. --threads adds colorcore on one thread against its
 default threads, on an idle machine and with one CPU-bound process per core.
 
     python bench/bench_colorize.py [--size 1024] [--repeats 3] [--model MODEL] [--threads]
@@ -13,20 +13,9 @@ import numpy as np
 import skimage.data
 from PIL import Image
 
-from colorcore import reference
 from colorcore.colorizer import Colorizer
-from colorcore.features import context_windows, decode_output
 
 from _common import THREAD_HEADER, best_times, machine_line, print_table, thread_rows
-
-
-def reference_predict(colorizer, gray):
-    A = context_windows(gray, colorizer.radius, colorizer.padding, colorizer.network.dtype, use_reference=True)
-    for layer in colorizer.network.layers:
-        Z = np.empty((A.shape[0], layer.n_out), dtype=A.dtype)
-        reference.dense_forward(A, layer.W, layer.b, Z, layer._code)
-        A = Z
-    return decode_output(gray, A, colorizer.target, colorizer.gray_weights)
 
 
 def main():
@@ -40,9 +29,9 @@ def main():
     photo = Image.fromarray(skimage.data.astronaut()).resize((args.size, args.size), Image.Resampling.LANCZOS)
     gray = colorizer.gray(np.asarray(photo) / 255.0)
     seconds = best_times({"colorcore": lambda: colorizer.predict_gray(gray),
-                          "reference": lambda: reference_predict(colorizer, gray)}, args.repeats)
+                          "reference": lambda: colorizer.predict_gray(gray, use_reference=True)}, args.repeats)
     fast, slow = seconds["colorcore"], seconds["reference"]
-    agree = np.abs(colorizer.predict_gray(gray) - reference_predict(colorizer, gray)).max()
+    agree = np.abs(colorizer.predict_gray(gray) - colorizer.predict_gray(gray, use_reference=True)).max()
     print(f"# colorize {args.size}x{args.size} astronaut (gray), {colorizer!r}; {machine_line()}")
     print_table(["implementation", "seconds", "megapixels/s", "vs NumPy reference"],
                 [("colorcore", f"{fast:.3f}", f"{args.size ** 2 / fast / 1e6:.1f}", f"{slow / fast:.1f}x"),

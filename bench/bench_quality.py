@@ -1,10 +1,14 @@
-"""Colorization quality on real photos: which target (rgb / lab) and context radius to make the default.
+"""Colorization quality on real photos the models never trained on: the README's quality table.
 
-Trains each configuration on photos from ../shared/data/cifar10-jpg/train and reports pooled PSNR over
-every pixel of the held-out cifar10-jpg/test photos (gray photos left out), against the gray image, plus
-scikit-learn's MLPRegressor on the same 5x5 windows (RGB target) when it is installed.
+Test splits (colorcore.datasets.photo_split, as `python -m colorcore.train --images` uses them):
+../shared/data/cifar10-jpg/test (32x32) and the fixed 15% of ../shared/data/scenes (150x150); gray photos
+are left out. Rows: the gray image, every pixel the mean training chroma, scikit-learn's MLPRegressor on
+the seed's inputs (25 -> 64 -> RGB, trained here on the same training photos, when scikit-learn is
+installed), and each model file given (the shipped model by default) at each vividness asked for.
+Figures: pooled PSNR over every pixel and its margin over the gray image, mean SSIM, and the pooled
+colourfulness ratio (sum of the predictions' Hasler-Suesstrunk colourfulness over the originals').
 
-    python bench/bench_quality.py [--data ../shared/data] [--train-images 1500] [--max-epochs 30]
+    python bench/bench_quality.py [--data ../shared/data] [--model NAME=PATH ...] [--vividness 0 0.25 1]
 """
 import argparse
 import time
@@ -14,75 +18,88 @@ import numpy as np
 
 from colorcore import datasets, report
 from colorcore.colorizer import Colorizer
-from colorcore.features import decode_output
-from colorcore.train import TrainConfig, fit
 
 from _common import machine_line, print_table
 
-CONFIGS = [("rgb", 2), ("lab", 2), ("rgb", 3), ("lab", 3)]
+SETS = ("cifar10-jpg", "scenes")
 
 
 def main():
     here = Path(__file__).resolve().parent
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=here.parent.parent / "shared" / "data")
-    parser.add_argument("--train-images", type=int, default=1500, help="training photos drawn (default 1500)")
-    parser.add_argument("--max-epochs", type=int, default=30, help="epoch cap per round (default 30)")
-    parser.add_argument("--rounds", type=int, default=3, help="learning-rate rounds (default 3)")
+    parser.add_argument("--model", action="append", default=[], metavar="NAME=PATH",
+                        help="a model file to score (repeatable; default: the shipped model)")
+    parser.add_argument("--vividness", type=float, nargs="*", default=[0.0, 1.0],
+                        help="vividness values to score ab-bins models at, besides their default (default: 0 1)")
+    parser.add_argument("--no-sklearn", action="store_true", help="leave out scikit-learn's MLPRegressor")
+    parser.add_argument("--limit", type=int, help="score only the first N test photos of each set (quick look)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--shipped-only", action="store_true", help="only evaluate the model shipped with colorcore")
     args = parser.parse_args()
 
-    root = args.data / "cifar10-jpg"
-    train_all = datasets.load_image_folder(root / "train", skip_gray=True, progress=False)
-    test = datasets.load_image_folder(root / "test", skip_gray=True, progress=False)
-    rng = np.random.default_rng(args.seed)
-    chosen = rng.permutation(len(train_all))[: args.train_images]
-    n_val = len(chosen) // 5
-    train, val = train_all[chosen[n_val:]], train_all[chosen[:n_val]]
-    test_rgb = test / 255.0
-    print(f"# {len(train)} train / {len(val)} val photos from {root / 'train'}; {len(test)} test photos from "
-          f"{root / 'test'}; {machine_line()}")
-    gray = report.quality(report.gray_baseline(test_rgb), test_rgb)
-    rows = [("gray image (baseline)", "", f"{gray['psnr']:.2f}", "+0.00", f"{gray['ssim']:.3f}", "0.00", "")]
-    for target, radius in [] if args.shipped_only else CONFIGS:
-        config = TrainConfig(target=target, radius=radius, max_epochs=args.max_epochs, rounds=args.rounds,
-                             seed=args.seed)
-        colorizer = Colorizer.new(config.hidden, config.activation, radius, config.padding, target, seed=args.seed)
-        X, T = colorizer.training_pairs(train)
-        Xv, Tv = colorizer.training_pairs(val)
+    models = [("colorcore shipped model", Colorizer.load())] if not args.model else []
+    for item in args.model:
+        name, _, path = item.rpartition("=")
+        models.append((name or Path(path).stem, Colorizer.load(path)))
+    tests, train = {}, []
+    for name in SETS:
+        train_files, _, test_files = datasets.photo_split(args.data / name)
+        tests[name] = [p / 255.0 for p in datasets.load_image_folder(args.data / name, None, True, False, test_files)]
+        tests[name] = tests[name][:args.limit] if args.limit else tests[name]
+        train += datasets.load_image_folder(args.data / name, None, True, False, train_files)
+    print("# test photos: " + ", ".join(f"{name} {len(photos)}" for name, photos in tests.items())
+          + f" (gray photos left out); {machine_line()}")
+    mean_ab = report.mean_chroma(train)
+
+    rows = {name: [] for name in tests}
+    scored = []
+    for label, model in models:
+        settings = [model.vividness]
+        if model.target.name == "ab-bins":
+            settings += [v for v in args.vividness if v != model.vividness]
+        for vividness in settings:
+            suffix = "" if vividness is None else f", vividness {vividness:g}" + (
+                " (its default)" if vividness == model.vividness else "")
+            scored.append((label + suffix, model, vividness))
+    if not args.no_sklearn:
+        sk_rows = sklearn_rows(train, args.seed)
+        if sk_rows:
+            scored.append(sk_rows)
+    for name, photos in tests.items():
         start = time.perf_counter()
-        result = fit(colorizer.network, X, T, Xv, Tv, config, progress=False)
-        seconds = time.perf_counter() - start
-        predicted = np.stack([colorizer.predict_gray(colorizer.gray(img)) for img in test_rgb])
-        q = report.quality(predicted, test_rgb)
-        rows.append((f"colorcore {target}, radius {radius} ({(2 * radius + 1) ** 2} inputs)", len(result.history),
-                     f"{q['psnr']:.2f}", f"{q['psnr'] - gray['psnr']:+.2f}", f"{q['ssim']:.3f}",
-                     f"{q['colourfulness_ratio']:.2f}", f"{seconds:.0f} s"))
+        baseline, _, _ = report.evaluate(models[0][1], photos, mean_ab)
+        gray = baseline["gray_baseline"]["psnr"]
+        table = [("gray image", baseline["gray_baseline"]), ("mean training chroma", baseline["mean_chroma_baseline"])]
+        for label, model, vividness in scored:
+            scores, _, _ = report.evaluate(model, photos, mean_ab, vividness)
+            table.append((label, scores["model"]))
+        rows[name] = [(label, f"{q['psnr']:.2f}", f"{q['psnr'] - gray:+.2f}", f"{q['ssim']:.3f}",
+                       f"{q['colourfulness_ratio']:.2f}") for label, q in table]
+        print(f"\n## {name} test split ({len(photos)} photos, {time.perf_counter() - start:.0f} s)\n")
+        print_table(["model", "pooled PSNR dB", "vs gray", "mean SSIM", "colourfulness"], rows[name])
+
+
+def sklearn_rows(train, seed, pixels_per_image=100):
+    """("scikit-learn ...", colorizer, None): MLPRegressor on the seed's inputs (5 x 5 window -> 64
+    logistic units -> RGB, identity output), trained here on a sample of the same training photos, wrapped
+    as a seed colorizer with an identity output layer."""
     try:
         from sklearn.neural_network import MLPRegressor
     except ImportError:
-        MLPRegressor = None
-    if MLPRegressor is not None and not args.shipped_only:
-        colorizer = Colorizer.new(target="rgb", radius=2)
-        X, T = colorizer.training_pairs(train)
-        start = time.perf_counter()
-        sk = MLPRegressor(hidden_layer_sizes=(64,), activation="logistic", alpha=1e-4, batch_size=256,
-                          max_iter=args.max_epochs, early_stopping=True, random_state=args.seed).fit(X, T)
-        seconds = time.perf_counter() - start
-        predicted = np.stack([decode_output(colorizer.gray(img),
-                                            sk.predict(colorizer.inputs(colorizer.gray(img))), "rgb")
-                              for img in test_rgb])
-        q = report.quality(predicted, test_rgb)
-        rows.append(("scikit-learn MLPRegressor rgb, radius 2", sk.n_iter_, f"{q['psnr']:.2f}",
-                     f"{q['psnr'] - gray['psnr']:+.2f}", f"{q['ssim']:.3f}", f"{q['colourfulness_ratio']:.2f}",
-                     f"{seconds:.0f} s"))
-    shipped = Colorizer.load()
-    predicted = np.stack([shipped.predict_gray(shipped.gray(img)) for img in test_rgb])
-    q = report.quality(predicted, test_rgb)
-    rows.append(("model shipped with colorcore (lab, radius 2)", "", f"{q['psnr']:.2f}",
-                 f"{q['psnr'] - gray['psnr']:+.2f}", f"{q['ssim']:.3f}", f"{q['colourfulness_ratio']:.2f}", ""))
-    print_table(["model", "epochs", "pooled PSNR dB", "vs gray", "mean SSIM", "colourfulness", "train time"], rows)
+        return None
+    from colorcore.nn import MLP
+
+    probe = Colorizer.new(target="rgb", features="window:radius=2")
+    X, T = probe.training_pairs(train, pixels_per_image, seed=seed)
+    start = time.perf_counter()
+    sk = MLPRegressor(hidden_layer_sizes=(64,), activation="logistic", alpha=1e-4, batch_size=256, max_iter=30,
+                      early_stopping=True, random_state=seed).fit(X, T)
+    seconds = time.perf_counter() - start
+    network = MLP([25, 64, 3], hidden="sigmoid", output="identity")
+    network.params[...] = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(sk.coefs_, sk.intercepts_)])
+    model = Colorizer(network, probe.features, "rgb")
+    return (f"scikit-learn MLPRegressor on the seed's inputs ({len(X):,} pixels, {sk.n_iter_} epochs, {seconds:.0f} s)",
+            model, None)
 
 
 if __name__ == "__main__":

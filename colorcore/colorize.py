@@ -18,6 +18,9 @@ def build_parser():
                         help="output folder (or a file name when there is one input)")
     parser.add_argument("--model", type=Path, help="model file from python -m colorcore.train "
                                                    "(default: the model shipped with colorcore)")
+    parser.add_argument("--vividness", type=float, metavar="V",
+                        help="0 (safest colours, best PSNR) .. 1 (most vivid); default: the model's own "
+                             "(models that predict colour distributions, as the shipped one)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -33,6 +36,7 @@ def main(argv=None):
 
     args = build_parser().parse_args(argv)
     model = Colorizer.load(args.model)
+    vividness = model.check_vividness(args.vividness)
     targets = [output_path(args, source) for source in args.inputs]
     for source, target in zip(args.inputs, targets):
         cli.refuse_overwriting_inputs(target, source)
@@ -50,7 +54,7 @@ def main(argv=None):
             failures.append(str(err))
             print(f"warning: skipped {err}", file=sys.stderr)
             continue
-        write_image(target, model.predict(pixels))
+        write_image(target, model.predict(pixels, vividness))
         written += 1
     print(f"colorized {written} image{'s' if written != 1 else ''} -> {args.output}"
           + (f" ({len(failures)} skipped)" if failures else ""))

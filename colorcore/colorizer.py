@@ -1,7 +1,12 @@
 """Colorize gray images with a trained network (the command line is colorcore/colorize.py).
 
-A colorizer is an MLP plus the settings that say what it sees and predicts (window radius, padding,
-target). `colorize(image)` uses the model shipped inside the package unless given another.
+A colorizer is an MLP plus what it sees (a feature pipeline, colorcore.extractors), what it predicts (a
+target, colorcore.targets) and the working size it was trained at. `colorize(image)` uses the model
+shipped inside the package unless given another.
+
+Prediction is scale-free: a photo larger than the working size is shrunk to it, the network predicts
+chroma there, and the chroma is brought back to full size guided by the full-resolution gray
+(colorcore.upsample). The output always has the input's lightness (its luma is the input gray).
 """
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -9,14 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import (GRAY_WEIGHTS, check_radius, check_target, context_windows, decode_output, encode_target,
-                       n_outputs, padding_code, to_gray, window_size)
+from . import reference
+from .extractors import FeaturePipeline
+from .features import GRAY_WEIGHTS, chroma_to_rgb, to_gray
 from .images import as_float_image, to_uint8
 from .io import load_model_file, save_model
-from .threads import threads_for_now
+from .losses import predict
 from .nn import MLP
+from .targets import check_vividness, target_from_spec
+from .threads import threads_for_now
+from .upsample import guided_upsample, resize, working_shape
 
-BAND_ROWS = 64  # image rows colorized at a time: bounds memory, and bands run on parallel threads
+BAND_ROWS = 64       # rows colorized at a time by local pipelines: bounds memory; bands run on parallel threads
+CHUNK_PIXELS = 8192  # network rows per task when the whole (working-size) image is featurized at once
 
 
 def default_model_path():
@@ -32,98 +42,199 @@ def as_rgb_floats(image):
     return np.repeat(floats, 3, axis=2) if floats.shape[2] == 1 else floats[:, :, :3]
 
 
+def check_working_size(size):
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 8 <= size <= 4096:
+        raise ValueError(f"working size must be an integer from 8 to 4096 (or None: full size), got {size!r}")
+    return int(size)
+
+
+def _parallel(task, items):
+    """Run task on each item, on as many threads as there are cores no other program keeps busy."""
+    threads = min(threads_for_now(), len(items))
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(task, items))
+    return [task(item) for item in items]
+
+
 class Colorizer:
-    """An MLP that maps the gray context window around each pixel to that pixel's colour.
+    """An MLP that maps the features of each pixel of a gray image to that pixel's colour.
 
     Parameters
     ----------
-    network : MLP with (2 radius + 1)^2 inputs and 3 (target "rgb") or 2 (target "lab") outputs
-    radius : context window radius (2: a 5 x 5 window, 25 inputs)
-    padding : "edge", "reflect" or "zero" at the image borders
-    target : "rgb" (predict R, G, B) or "lab" (predict the chroma a, b; the output keeps the input's luma)
+    network : MLP with features.width inputs and target.n_outputs outputs, trained on target.loss
+    features : FeaturePipeline, or its specs ("window", "pyramid:levels=4+thumbnail+position", a list of dicts)
+    target : "rgb" (the seed), "lab" or "ab-bins", or a target object / spec dict (colorcore.targets)
+    working_size : the longer side the network sees (larger photos are shrunk, see the module docstring);
+        None: every photo at its own size (the seed)
+    vividness : the default for ab-bins models (0 safest colours .. 1 most vivid); None for the others
     """
 
-    def __init__(self, network, radius=2, padding="edge", target="lab", gray_weights=GRAY_WEIGHTS):
-        self.radius, self.target = check_radius(radius), check_target(target)
-        padding_code(padding)
-        self.padding = padding
+    def __init__(self, network, features="window", target="lab", working_size=None, gray_weights=GRAY_WEIGHTS,
+                 vividness=None):
+        self.features = features if isinstance(features, FeaturePipeline) else FeaturePipeline(features)
+        self.target = target_from_spec(target) if isinstance(target, (str, dict)) else target
+        self.working_size = check_working_size(working_size)
         self.gray_weights = tuple(float(w) for w in gray_weights)
-        if network.n_inputs != window_size(self.radius) or network.n_outputs != n_outputs(self.target):
-            raise ValueError(f"a radius-{self.radius} {self.target} colorizer needs a network with "
-                             f"{window_size(self.radius)} inputs and {n_outputs(self.target)} outputs, got "
+        if len(self.gray_weights) != 3 or not all(0 <= w <= 1 for w in self.gray_weights) \
+                or abs(sum(self.gray_weights) - 1) > 1e-6:
+            raise ValueError(f"gray weights must be three numbers in [0, 1] that sum to 1, got {list(gray_weights)}")
+        self.vividness = check_vividness(vividness)
+        if network.n_inputs != self.features.width or network.n_outputs != self.target.n_outputs:
+            raise ValueError(f"features {self.features} and target {self.target.name!r} need a network with "
+                             f"{self.features.width} inputs and {self.target.n_outputs} outputs, got "
                              f"{network.layer_sizes}")
+        if network.loss != self.target.loss:
+            raise ValueError(f"target {self.target.name!r} needs a network trained on {self.target.loss}, "
+                             f"not {network.loss}")
         self.network = network
 
     @classmethod
-    def new(cls, hidden=(64,), activation="sigmoid", radius=2, padding="edge", target="lab", dtype="float32", seed=0):
+    def new(cls, hidden=(64,), activation="sigmoid", features="window", target="lab", working_size=None,
+            dtype="float32", seed=0):
         """A freshly initialised colorizer."""
-        sizes = [window_size(check_radius(radius)), *hidden, n_outputs(target)]
-        return cls(MLP(sizes, hidden=activation, output="sigmoid", dtype=dtype, seed=seed), radius, padding, target)
+        features = FeaturePipeline(features) if not isinstance(features, FeaturePipeline) else features
+        target = target_from_spec(target) if isinstance(target, (str, dict)) else target
+        network = MLP([features.width, *hidden, target.n_outputs], hidden=activation, output=target.output,
+                      loss=target.loss, dtype=dtype, seed=seed)
+        return cls(network, features, target, working_size)
 
     # -- data --------------------------------------------------------------------------------------------
     def gray(self, rgb):
         return to_gray(rgb, self.gray_weights)
 
     def inputs(self, gray, n_threads=None):
-        return context_windows(gray, self.radius, self.padding, self.network.dtype, n_threads=n_threads)
+        """(H * W, n_features) network inputs of a (H, W) gray image in [0, 1]."""
+        return self.features.extract(gray, self.network.dtype, n_threads=n_threads)
 
-    def training_pairs(self, images):
-        """Network inputs X and targets T for a stack of RGB images (N, H, W, 3), uint8 or [0, 1] floats."""
-        rgb = np.asarray(images, dtype=np.float64)
-        if np.asarray(images).dtype == np.uint8:
-            rgb = rgb / 255
-        X = np.concatenate([self.inputs(self.gray(image)) for image in rgb])
-        T = np.concatenate([encode_target(image, self.target) for image in rgb]).astype(self.network.dtype)
-        return X, np.ascontiguousarray(T)
+    def working_rgb(self, rgb):
+        """An RGB photo shrunk to the working size, as prediction would shrink its gray."""
+        h, w = rgb.shape[:2]
+        shape = working_shape(h, w, self.working_size)
+        if shape == (h, w):
+            return rgb
+        return np.stack([resize(rgb[..., c], *shape, smooth=True) for c in range(3)], axis=-1)
+
+    def training_pairs(self, images, pixels_per_image=None, augment=None, seed=0, copies=1):
+        """Network inputs X and targets T from RGB photos (a stack or a list; uint8 or [0, 1] floats).
+
+        Each photo is first passed through `augment(rgb, rng)` when given (colorcore.augment), `copies`
+        times (each copy cropped and scaled differently), then shrunk to the working size.
+        pixels_per_image: a random sample of that many pixels of each copy (more photos for the same
+        memory); None takes every pixel.
+        """
+        rng = np.random.default_rng(seed)
+        Xs, colours = [], []
+        for image in (image for image in images for _ in range(copies if augment is not None else 1)):
+            image = np.asarray(image)
+            rgb = image / 255.0 if image.dtype == np.uint8 else np.asarray(image, dtype=np.float64)
+            if augment is not None:
+                rgb = augment(rgb, rng)
+            rgb = self.working_rgb(rgb)
+            pixels = rgb.reshape(-1, 3)
+            rows = None
+            if pixels_per_image is not None and pixels_per_image < len(pixels):
+                rows = np.sort(rng.choice(len(pixels), pixels_per_image, replace=False))
+                pixels = pixels[rows]
+            Xs.append(self.features.extract(self.gray(rgb), self.network.dtype, n_threads=1, pixels=rows))
+            colours.append(pixels)
+        if not Xs:
+            return (np.empty((0, self.features.width), self.network.dtype),
+                    np.empty((0, self.target.n_outputs), self.network.dtype))
+        T = self.target.encode(np.concatenate(colours))  # one call for all photos: encoding is vectorised
+        return np.concatenate(Xs), np.ascontiguousarray(T, dtype=self.network.dtype)
 
     # -- use ---------------------------------------------------------------------------------------------
     def fit(self, train_images, val_images, config=None, progress=True):
-        """Train on RGB image stacks with the seed's schedule (see colorcore.train); returns the history."""
-        from .train import TrainConfig, fit
+        """Train on RGB photos with the seed's schedule (colorcore.training.fit); returns the history."""
+        from .training import TrainConfig, fit
 
         X, T = self.training_pairs(train_images)
         Xv, Tv = self.training_pairs(val_images)
+        if self.target.name == "ab-bins":
+            self.target.fit_prior(T)
         return fit(self.network, X, T, Xv, Tv, config or TrainConfig(), progress=progress).history
 
-    def predict(self, image):
+    def predict(self, image, vividness=None):
         """Colorize one image of any size (a colour image is turned gray first).
 
         Returns RGB (H, W, 3) in the input's dtype (uint8 in, uint8 out; float in, float64 in [0, 1] out).
+        vividness (ab-bins models only): 0 safest .. 1 most vivid; None uses the model's default.
         """
         gray = self.gray(as_rgb_floats(image))
-        out = self.predict_gray(gray)
+        out = self.predict_gray(gray, vividness)
         return to_uint8(out) if np.asarray(image).dtype == np.uint8 else out
 
-    def predict_gray(self, gray):
-        """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats; bands of rows run on parallel threads (as many as
-        there are cores that no other program keeps busy)."""
+    def check_vividness(self, vividness):
+        vividness = check_vividness(vividness)
+        if vividness is not None and self.target.name != "ab-bins":
+            raise ValueError(f"vividness needs a model that predicts colour distributions (target ab-bins); "
+                             f"this one predicts {self.target.name}")
+        return self.vividness if vividness is None else vividness
+
+    def predict_gray(self, gray, vividness=None, use_reference=False):
+        """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats. use_reference runs the features and the network
+        through the NumPy twins of the kernels (colorcore/reference.py), for checking and benchmarks."""
+        vividness = self.check_vividness(vividness)
+        gray = np.asarray(gray, dtype=np.float64)
         h, w = gray.shape
+        shape = working_shape(h, w, self.working_size)
+        if self.features.local_reach is not None and shape == (h, w) and not use_reference:
+            return self._predict_in_bands(gray, vividness)
+        small = gray if shape == (h, w) else resize(gray, *shape, smooth=True)
+        outputs = self.network_outputs(self.features.extract(small, self.network.dtype, use_reference=use_reference),
+                                       use_reference)
+        if shape == (h, w) and self.target.name == "rgb":
+            return self.target.rgb(outputs, shape)
+        chroma = self.target.chroma(outputs, shape, vividness)
+        if shape != (h, w):
+            chroma = guided_upsample(small, chroma, gray)
+        return chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now(), use_reference)
+
+    def network_outputs(self, X, use_reference=False):
+        """What the network predicts for feature rows X (logits for a target that reads them): chunks on
+        parallel threads, or one NumPy pass."""
+        raw = self.target.reads_logits
+        if not use_reference:
+            chunks = range(0, len(X), CHUNK_PIXELS)
+            return np.concatenate(_parallel(lambda s: self.network.predict(X[s:s + CHUNK_PIXELS], raw=raw), chunks))
+        A = X
+        for layer in self.network.layers:
+            Z = np.empty((A.shape[0], layer.n_out), dtype=A.dtype)
+            reference.dense_forward(A, layer.W, layer.b, Z, layer._code)
+            A = Z
+        return A if raw else predict(self.network.loss, A)
+
+    def _predict_in_bands(self, gray, vividness):
+        """Local features (windows only): bands of rows, each with `reach` rows of real context either side,
+        so memory stays bounded at any image size."""
+        h, w = gray.shape
+        reach = self.features.local_reach
         out = np.empty((h, w, 3))
 
         def band(y0):
-            # The band plus `radius` rows of real context either side, so band edges see true neighbours.
-            top, bottom = max(0, y0 - self.radius), min(h, y0 + BAND_ROWS + self.radius)
+            top, bottom = max(0, y0 - reach), min(h, y0 + BAND_ROWS + reach)
             y1 = min(h, y0 + BAND_ROWS)
-            outputs = self.network.predict(self.inputs(gray[top:bottom], n_threads=1))  # bands share the cores
+            outputs = self.network.predict(self.features.extract(gray[top:bottom], self.network.dtype, n_threads=1),
+                                           raw=self.target.reads_logits)
             outputs = outputs.reshape(bottom - top, w, -1)[y0 - top:y1 - top].reshape((y1 - y0) * w, -1)
-            out[y0:y1] = decode_output(gray[y0:y1], outputs, self.target, self.gray_weights)
-
-        starts = range(0, h, BAND_ROWS)
-        threads = min(threads_for_now(), len(starts))
-        if threads > 1:
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(band, starts))
-        else:
-            for y0 in starts:
-                band(y0)
+            if self.target.name == "rgb":
+                out[y0:y1] = self.target.rgb(outputs, (y1 - y0, w))
+            else:
+                chroma = self.target.chroma(outputs, (y1 - y0, w), vividness)
+                out[y0:y1] = chroma_to_rgb(gray[y0:y1], chroma, self.gray_weights)
+        _parallel(band, range(0, h, BAND_ROWS))
         return out
 
     # -- files -------------------------------------------------------------------------------------------
     def header(self):
         net = self.network
-        return {"layer_sizes": net.layer_sizes, "hidden": net.hidden, "output": net.output, "dtype": net.dtype.name,
-                "radius": self.radius, "padding": self.padding, "target": self.target,
-                "gray_weights": list(self.gray_weights)}
+        return {"layer_sizes": net.layer_sizes, "hidden": net.hidden, "output": net.output,
+                "loss": net.loss, "dtype": net.dtype.name, "features": self.features.specs(),
+                "target": self.target.spec(), "working_size": self.working_size,
+                "gray_weights": list(self.gray_weights), "vividness": self.vividness}
 
     def save(self, path, notes=None):
         """Write the model file (.npz arrays + JSON header, no pickle) atomically; `notes` (text, such as how
@@ -135,36 +246,43 @@ class Colorizer:
 
     @classmethod
     def load(cls, path=None):
-        """Read a model file written by save(); None loads the model shipped with colorcore."""
+        """Read a model file written by save() (or by the seed's release); None loads the shipped model."""
         path = default_model_path() if path is None else Path(path)
         params, header = load_model_file(path)
         try:
-            network = MLP(header["layer_sizes"], header["hidden"], header["output"], header["dtype"])
+            if header["version"] == 1:  # the seed release: one window, target "rgb" or "lab"
+                header = dict(header, loss="squared_error", working_size=None, vividness=None,
+                              features=[{"name": "window", "radius": header["radius"], "padding": header["padding"]}])
+            network = MLP(header["layer_sizes"], header["hidden"], header["output"], header["dtype"],
+                          loss=header["loss"])
             if params.size != network.params.size:
                 raise ValueError(f"{params.size} weights for layers {header['layer_sizes']}, which need "
                                  f"{network.params.size}")
             network.params[...] = params
-            return cls(network, header["radius"], header["padding"], header["target"], header["gray_weights"])
-        except (KeyError, TypeError, ValueError) as err:
+            return cls(network, header["features"], header["target"], header["working_size"], header["gray_weights"],
+                       header["vividness"])
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise ValueError(f"{path}: inconsistent colorcore model ({err})") from None
 
     def __repr__(self):
-        return (f"Colorizer(radius={self.radius}, padding={self.padding!r}, target={self.target!r}, "
-                f"network={self.network!r})")
+        return (f"Colorizer(features={self.features!r}, target={self.target.name!r}, "
+                f"working_size={self.working_size}, network={self.network!r})")
 
 
 def colorcore_model_info(path=None):
-    """The header of a model file (the shipped one by default): sizes, target, radius, how it was made."""
+    """The header of a model file (the shipped one by default): sizes, target, features, how it was made."""
     return load_model_file(default_model_path() if path is None else path)[1]
 
 
 _DEFAULT = {}
 
 
-def colorize(image, model=None):
+def colorize(image, model=None, *, vividness=None):
     """Colorize a gray (or colour, turned gray) image: numpy array or PIL image, any size.
 
     model: a Colorizer, a model file path, or None for the model shipped with colorcore.
+    vividness: 0 (safest colours, best PSNR) .. 1 (most vivid); None is the model's measured default.
+    Only models that predict colour distributions (target ab-bins, as the shipped one) take it.
     """
     if not isinstance(model, Colorizer):
         key = None if model is None else Path(model).resolve()
@@ -172,4 +290,4 @@ def colorize(image, model=None):
             _DEFAULT.clear()
             _DEFAULT[key] = Colorizer.load(model)
         model = _DEFAULT[key]
-    return model.predict(image)
+    return model.predict(image, vividness)

@@ -226,14 +226,15 @@ def image_files(folder):
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def load_image_folder(folder, size=32, skip_gray=False, progress=True):
-    """Every image under folder (recursively), centre-cropped and resized to size x size RGB uint8.
+def load_image_folder(folder, size=32, skip_gray=False, progress=True, files=None):
+    """Every image under folder (recursively; or the given files), centre-cropped and resized to size x
+    size RGB uint8 as one stack; size None keeps each photo as it is and returns a list.
 
     Unreadable files are skipped with a warning; a folder with no usable image is an error.
     """
-    files = image_files(folder)
+    files = image_files(folder) if files is None else files
     images, skipped = [], 0
-    for path in tqdm(files, desc="reading images", unit="img", disable=not progress, leave=False):
+    for path in tqdm(files, desc=f"reading {folder}", unit="img", disable=not progress, leave=False):
         try:
             pixels = read_image(path, mode="RGB")
         except ImageReadError as err:
@@ -242,10 +243,27 @@ def load_image_folder(folder, size=32, skip_gray=False, progress=True):
         if skip_gray and is_gray(pixels):
             skipped += 1
             continue
-        images.append(fit_square(pixels, size))
+        images.append(pixels if size is None else fit_square(pixels, size))
     if not images:
         raise DatasetError(f"{folder}: no usable images (looked for {', '.join(IMAGE_SUFFIXES)})")
-    return np.stack(images)
+    return images if size is None else np.stack(images)
+
+
+def photo_split(folder, val_percent=10, test_percent=15):
+    """(train, val, test) file lists of an image folder, the same on every machine and stable when photos
+    are added: a folder with train/ and test/ subfolders keeps its test/ as the test split; otherwise a
+    photo's split follows a hash of its path inside the folder. Validation photos come out of train."""
+    folder = Path(folder)
+    if (folder / "train").is_dir() and (folder / "test").is_dir():
+        pool, test = image_files(folder / "train"), image_files(folder / "test")
+        test_percent = 0
+    else:
+        pool, test = image_files(folder), []
+    train, val = [], []
+    for path in pool:
+        bucket = int(hashlib.sha256(path.relative_to(folder).as_posix().encode()).hexdigest()[:8], 16) % 100
+        (test if bucket < test_percent else val if bucket < test_percent + val_percent else train).append(path)
+    return train, val, test
 
 
 def sample_photo_tiles(size=32, scale=4):

@@ -7,8 +7,9 @@
 """
 import numpy as np
 from skimage import color
+from skimage.color import colorconv
 
-from . import _windows, reference
+from . import _colour, _windows, reference
 from ._checks import as_float_dtype
 from .threads import threads_for_now
 
@@ -16,6 +17,8 @@ GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601, as Pillow's convert("L")
 PADDINGS = ("edge", "reflect", "zero")
 PADDING_CODES = {name: code for code, name in enumerate(PADDINGS)}  # pyx/windows.pyx
 TARGETS = ("rgb", "lab")
+RGB_FROM_XYZ = np.ascontiguousarray(colorconv.rgb_from_xyz, dtype=np.float64)  # sRGB, as skimage
+D65_WHITE = np.ascontiguousarray(colorconv.xyz_tristimulus_values(illuminant="D65", observer="2"), dtype=np.float64)
 CHROMA_SCALE = 128.0  # a, b of sRGB colours lie within +-128; (ab / 256 + 0.5) fits a sigmoid output
 
 
@@ -43,8 +46,9 @@ def padding_code(padding):
     return PADDING_CODES[padding]
 
 
-def context_windows(gray, radius=2, padding="edge", dtype="float32", use_reference=False, n_threads=None):
-    """(H * W, (2r + 1)^2) context windows of a (H, W) gray image, row-major pixels, padded at the borders.
+def context_windows(gray, radius=2, padding="edge", dtype="float32", use_reference=False, n_threads=None, step=1):
+    """(H * W, (2r + 1)^2) context windows of a (H, W) gray image, row-major pixels, padded at the borders;
+    the window's taps are `step` pixels apart (1: adjacent pixels, the seed's window).
 
     Works for any image size, including windows wider than the image. n_threads defaults to the cores no
     other program keeps busy (colorcore.threads.threads_for_now).
@@ -53,13 +57,15 @@ def context_windows(gray, radius=2, padding="edge", dtype="float32", use_referen
     if gray.ndim != 2:
         raise ValueError(f"context_windows takes a 2-D gray image, got shape {gray.shape}")
     radius, code, dtype = check_radius(radius), padding_code(padding), as_float_dtype(dtype)
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"window step must be a positive integer, got {step!r}")
     gray = np.ascontiguousarray(gray, dtype=dtype)
     if not np.isfinite(gray).all():
         raise ValueError("the gray image contains NaN or infinite values")
     out = np.empty((gray.size, window_size(radius)), dtype=dtype)
     if gray.size:
         threads = threads_for_now() if n_threads is None else max(1, int(n_threads))
-        (reference if use_reference else _windows).context_windows(gray, radius, code, out, threads)
+        (reference if use_reference else _windows).context_windows(gray, radius, int(step), code, out, 0, threads)
     return out
 
 
@@ -102,16 +108,19 @@ def keep_luma(gray, rgb, weights=GRAY_WEIGHTS):
 def decode_output(gray, predicted, target, weights=GRAY_WEIGHTS):
     """Network outputs (H * W, n_outputs) and the (H, W) gray input -> (H, W, 3) RGB in [0, 1]."""
     h, w = gray.shape
-    gray = gray.astype(np.float64)
     if check_target(target) == "rgb":
         return np.clip(predicted.reshape(h, w, 3).astype(np.float64), 0, 1)
-    lab = np.empty((h, w, 3))
-    lab[..., 0] = gray_lightness(gray)
-    lab[..., 1:] = (predicted.reshape(h, w, 2).astype(np.float64) - 0.5) * (2 * CHROMA_SCALE)
-    # lab2rgb sets a negative Z (b* above 200 (L* + 16) / 116) to zero, with a warning. Capping b* just
-    # below that bound (so that rounding cannot make Z negative) gives the same colours to 1e-9 and no
-    # warning; a warnings filter would not do, as bands of one image are decoded on parallel threads and
-    # catch_warnings is not thread-safe.
-    lab[..., 2] = np.minimum(lab[..., 2], (200 - 1e-7) * (lab[..., 0] + 16) / 116)
-    rgb = color.lab2rgb(lab)
-    return keep_luma(gray, np.clip(rgb, 0, 1), weights)
+    return chroma_to_rgb(gray, (predicted.reshape(h, w, 2).astype(np.float64) - 0.5) * (2 * CHROMA_SCALE), weights)
+
+
+def chroma_to_rgb(gray, ab, weights=GRAY_WEIGHTS, n_threads=1, use_reference=False):
+    """(H, W) gray in [0, 1] and (H, W, 2) Lab chroma a*, b* -> (H, W, 3) RGB in [0, 1] whose luma is gray:
+    skimage's lab2rgb of (L*(gray), a*, b*), then keep_luma, fused in one kernel (pyx/colour.pyx)."""
+    gray = np.ascontiguousarray(gray, dtype=np.float64)
+    ab = np.ascontiguousarray(ab, dtype=np.float64)
+    if ab.shape != gray.shape + (2,):
+        raise ValueError(f"chroma of shape {ab.shape} does not fit a gray image of shape {gray.shape}")
+    out = np.empty(gray.shape + (3,))
+    kernels = reference if use_reference else _colour
+    kernels.chroma_to_rgb(gray, ab, RGB_FROM_XYZ, D65_WHITE, np.asarray(weights, dtype=np.float64), out, n_threads)
+    return out

@@ -98,7 +98,8 @@ def write_image(path, image):
 # format, version, layer sizes, activations, and the colorizer's settings). No pickle anywhere.
 
 MODEL_FORMAT = "colorcore-model"
-MODEL_VERSION = 1
+MODEL_VERSION = 2            # 2: feature pipelines and targets; 1: the seed release (window, rgb/lab)
+READABLE_VERSIONS = (1, 2)
 
 
 class ModelFileError(ValueError):
@@ -110,7 +111,7 @@ def save_model(path, params, header):
     import json
 
     path = Path(path)
-    full = dict(header, format=MODEL_FORMAT, version=MODEL_VERSION)
+    full = dict({"version": MODEL_VERSION}, **header, format=MODEL_FORMAT)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, params=np.asarray(params), header=np.array(json.dumps(full)))
@@ -142,9 +143,10 @@ def load_model_file(path):
         raise ModelFileError(f"{path}: model header is not valid JSON") from None
     if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path}: not a colorcore model file")
-    if header.get("version") != MODEL_VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise ModelFileError(f"{path}: model format version {header.get('version')} is not supported "
-                             f"(this colorcore reads version {MODEL_VERSION})")
+                             f"(this colorcore reads versions {', '.join(map(str, READABLE_VERSIONS))}; "
+                             "a newer colorcore may read it)")
     if params.ndim != 1 or params.dtype not in (np.float32, np.float64):
         raise ModelFileError(f"{path}: weights must be a 1-D float32/float64 array, got {params.dtype} {params.shape}")
     if not np.isfinite(params).all():

@@ -166,8 +166,9 @@ class MLP:
             A = layer.forward(A)
         return A
 
-    def predict(self, X, chunk=16384):
-        """Outputs for X (probabilities for softmax cross-entropy) without keeping anything for backward;
+    def predict(self, X, chunk=16384, raw=False):
+        """Outputs for X (probabilities for softmax cross-entropy; raw=True: the output layer's activations,
+        logits for softmax) without keeping anything for backward;
         safe to call from several threads at once (the kernels release the GIL). Rows go through in chunks
         so every layer's outputs stay small."""
         self.check_inputs(X)
@@ -178,7 +179,7 @@ class MLP:
                 Z = np.empty((A.shape[0], layer.n_out), dtype=self.dtype)
                 _dense.dense_forward(A, layer.W, layer.b, Z, layer._code)
                 A = Z
-            out[start:start + chunk] = predict(self.loss, A)
+            out[start:start + chunk] = A if raw else predict(self.loss, A)
         return out
 
     def backward(self, dY, lam=0.0):

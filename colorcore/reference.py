@@ -112,15 +112,41 @@ def sgd_step(param, grad, velocity, lr, momentum):
 NUMPY_PAD_MODES = ("edge", "reflect", "constant")  # indexed by the padding code
 
 
-def context_windows(image, radius, padding, out, n_threads=1):
-    """out[y * w + x, (dy + r)(2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders
-    (n_threads is ignored)."""
+def context_windows(image, radius, step, padding, out, col0=0, n_threads=1):
+    """out[y * w + x, col0 + (dy + r)(2r + 1) + (dx + r)] = image[y + step dy, x + step dx], padded at the
+    borders (n_threads is ignored)."""
     h, w = image.shape
     side = 2 * radius + 1
-    padded = np.pad(image, radius, mode=NUMPY_PAD_MODES[padding])
+    reach = radius * step
+    padded = np.pad(image, reach, mode=NUMPY_PAD_MODES[padding])
     for dy in range(side):
         for dx in range(side):
-            out[:, dy * side + dx] = padded[dy:dy + h, dx:dx + w].ravel()
+            y0, x0 = dy * step, dx * step
+            out[:, col0 + dy * side + dx] = padded[y0:y0 + h, x0:x0 + w].ravel()
+
+
+def context_windows_at(image, radius, step, padding, pixels, out, col0=0):
+    """context_windows for the listed pixels only: out row i is the window of flat pixel pixels[i]."""
+    side = 2 * radius + 1
+    whole = np.empty((image.size, side * side), dtype=out.dtype)
+    context_windows(image, radius, step, padding, whole)
+    out[:, col0:col0 + side * side] = whole[pixels]
+
+
+def chroma_to_rgb(gray, ab, rgb_from_xyz, white, weights, out, n_threads=1):
+    """out = keep_luma(gray, lab2rgb(L*(gray), a*, b*)), as skimage and NumPy compute it (n_threads is
+    ignored; rgb_from_xyz and white are skimage's, passed so the kernel needs no copy of them)."""
+    from skimage import color
+
+    from .features import gray_lightness, keep_luma
+
+    lab = np.empty(gray.shape + (3,))
+    lab[..., 0] = gray_lightness(gray)
+    lab[..., 1:] = ab
+    # lab2rgb sets a negative Z (b* above 200 (L* + 16) / 116) to zero, with a warning; capping b* just
+    # below that bound gives the same colours to 1e-9 and no warning.
+    lab[..., 2] = np.minimum(lab[..., 2], (200 - 1e-7) * (lab[..., 0] + 16) / 116)
+    out[...] = keep_luma(gray, np.clip(color.lab2rgb(lab), 0, 1), weights)
 
 
 # --- texture matcher (pyx/ssd.pyx) ------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """How good a colorizer is: metrics against the originals, the validation curve, comparison grids."""
 import numpy as np
+from skimage import color
 from skimage.metrics import structural_similarity
 
-from .features import to_gray
+from .features import chroma_to_rgb, to_gray
 
 
 def colourfulness(rgb):
@@ -18,26 +19,65 @@ def psnr_from_mse(mse):
 
 
 def quality(predicted, originals):
-    """Metrics over a set of images, all (N, H, W, 3) in [0, 1]: pooled MSE and PSNR over every pixel,
-    mean SSIM, and colourfulness relative to the originals (1.0 = as colourful as the photos)."""
-    predicted = np.asarray(predicted, dtype=np.float64)
-    originals = np.asarray(originals, dtype=np.float64)
-    mse = float(np.mean((predicted - originals) ** 2))
-    win = min(7, *originals.shape[1:3])
-    win -= 1 - win % 2
-    ssim = float(np.mean([structural_similarity(p, o, channel_axis=-1, data_range=1.0, win_size=win)
-                          for p, o in zip(predicted, originals)]))
-    original_colour = np.mean([colourfulness(o) for o in originals])
-    colour = np.mean([colourfulness(p) for p in predicted])
-    return {"mse": mse, "psnr": psnr_from_mse(mse), "ssim": ssim,
+    """Metrics over a set of photos (stacks or lists of (H, W, 3) in [0, 1]; sizes may differ): pooled MSE
+    and PSNR over every pixel, mean SSIM, and the pooled colourfulness ratio, the sum of the predictions'
+    colourfulness over the sum of the originals' (1.0 = as colourful as the photos)."""
+    squared, count, ssim, colour, original_colour = 0.0, 0, [], 0.0, 0.0
+    for p, o in zip(predicted, originals):
+        p, o = np.asarray(p, dtype=np.float64), np.asarray(o, dtype=np.float64)
+        squared += float(np.sum((p - o) ** 2))
+        count += o.size
+        win = min(7, *o.shape[:2])
+        win -= 1 - win % 2
+        ssim.append(structural_similarity(p, o, channel_axis=-1, data_range=1.0, win_size=win) if win >= 3 else np.nan)
+        colour += colourfulness(p)
+        original_colour += colourfulness(o)
+    mse = squared / count if count else float("nan")
+    return {"mse": mse, "psnr": psnr_from_mse(mse), "ssim": float(np.nanmean(ssim)) if ssim else float("nan"),
             "colourfulness_ratio": float(colour / original_colour) if original_colour else float("nan"),
-            "images": int(len(originals))}
+            "images": len(ssim)}
 
 
 def gray_baseline(originals):
-    """The gray image itself, as RGB: what a colorizer has to beat."""
+    """The gray image itself, as RGB: what a colorizer has to beat (a stack, or one photo)."""
     gray = to_gray(np.asarray(originals, dtype=np.float64))
     return np.repeat(gray[..., None], 3, axis=-1)
+
+
+def as_unit_floats(photo):
+    photo = np.asarray(photo)
+    return photo / 255.0 if photo.dtype == np.uint8 else photo.astype(np.float64)
+
+
+def mean_chroma(photos):
+    """The mean Lab chroma (a*, b*) over every pixel of the photos: baseline 2's colour."""
+    total, count = np.zeros(2), 0
+    for photo in photos:
+        ab = color.rgb2lab(as_unit_floats(photo))[..., 1:].reshape(-1, 2)
+        total += ab.sum(axis=0)
+        count += len(ab)
+    return total / max(count, 1)
+
+
+def evaluate(colorizer, photos, mean_ab=(0.0, 0.0), vividness=None):
+    """metrics.json content for one test set: the colorizer and two baselines (the gray image; every pixel
+    the mean training chroma on its own lightness) on the photos that are not gray.
+    Returns (scores, predictions, originals)."""
+    from .datasets import is_gray
+
+    originals = [as_unit_floats(p) for p in photos if not is_gray(p)]
+    left_out = len(photos) - len(originals)
+    if not originals:
+        return {"note": "every test photo is gray; no colour metrics", "gray_photos_left_out": left_out}, [], []
+    grays = [colorizer.gray(photo) for photo in originals]
+    predicted = [colorizer.predict_gray(gray, vividness) for gray in grays]
+    mean_colour = [chroma_to_rgb(gray, np.broadcast_to(np.asarray(mean_ab, float), (*gray.shape, 2)),
+                                 colorizer.gray_weights) for gray in grays]
+    scores = {"model": quality(predicted, originals),
+              "gray_baseline": quality([gray_baseline(o) for o in originals], originals),
+              "mean_chroma_baseline": quality(mean_colour, originals),
+              "gray_photos_left_out": left_out}
+    return scores, predicted, originals
 
 
 def plot_validation_curve(history, path):
@@ -66,14 +106,17 @@ def plot_validation_curve(history, path):
 
 
 def comparison_grid(originals, predicted, rows=8, gap=2):
-    """uint8 image with one row per example: gray input | predicted | original (the seed's figure)."""
+    """uint8 image with one row per example: gray input | predicted | original (the seed's figure).
+    Photos of different sizes are placed top-left in cells of the largest size."""
     from .images import to_uint8
 
     n = min(rows, len(originals))
-    h, w = originals.shape[1:3]
+    h = max(o.shape[0] for o in originals[:n])
+    w = max(o.shape[1] for o in originals[:n])
     grid = np.full((n * (h + gap) - gap, 3 * (w + gap) - gap, 3), 255, np.uint8)
     for i in range(n):
-        panels = (gray_baseline(originals[i:i + 1])[0], predicted[i], originals[i])
+        panels = (gray_baseline(originals[i]), predicted[i], originals[i])
         for j, panel in enumerate(panels):
-            grid[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = to_uint8(panel)
+            ph, pw = panel.shape[:2]
+            grid[i * (h + gap):i * (h + gap) + ph, j * (w + gap):j * (w + gap) + pw] = to_uint8(panel)
     return grid

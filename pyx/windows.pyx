@@ -27,20 +27,44 @@ cdef inline Py_ssize_t padded_index(Py_ssize_t i, Py_ssize_t n, int padding) noe
     return i if i < n else period - i
 
 
-def context_windows(floating[:, ::1] image, Py_ssize_t radius, int padding, floating[:, ::1] out,
-                    int n_threads=1):
-    """out[y * w + x, (dy + r) * (2r + 1) + (dx + r)] = image[y + dy, x + dx], padded at the borders; rows
-    of the image are shared among n_threads threads."""
+def context_windows(floating[:, ::1] image, Py_ssize_t radius, Py_ssize_t step, int padding, floating[:, ::1] out,
+                    Py_ssize_t col0=0, int n_threads=1):
+    """out[y * w + x, col0 + (dy + r) * (2r + 1) + (dx + r)] = image[y + step dy, x + step dx], padded at the
+    borders: a (2r + 1)^2 window whose taps are `step` pixels apart (step 1: the seed's window). Columns
+    outside col0 .. col0 + (2r + 1)^2 - 1 are left alone, so extractors fill one shared feature matrix.
+    Rows of the image are shared among n_threads threads."""
     cdef Py_ssize_t h = image.shape[0], w = image.shape[1], side = 2 * radius + 1
     cdef Py_ssize_t y, x, dy, dx, sy, sx
     cdef floating* row
     for y in prange(h, nogil=True, schedule="static", num_threads=max(n_threads, 1), use_threads_if=n_threads > 1):
         for x in range(w):
-            row = &out[y * w + x, 0]
+            row = &out[y * w + x, col0]
             for dy in range(side):
-                sy = padded_index(y + dy - radius, h, padding)
+                sy = padded_index(y + (dy - radius) * step, h, padding)
                 for dx in range(side):
-                    sx = padded_index(x + dx - radius, w, padding)
+                    sx = padded_index(x + (dx - radius) * step, w, padding)
+                    if sy < 0 or sx < 0:
+                        row[dy * side + dx] = 0
+                    else:
+                        row[dy * side + dx] = image[sy, sx]
+
+
+def context_windows_at(floating[:, ::1] image, Py_ssize_t radius, Py_ssize_t step, int padding,
+                       const Py_ssize_t[::1] pixels, floating[:, ::1] out, Py_ssize_t col0=0):
+    """context_windows for the listed pixels only (flat indices y * w + x): out row i is the window of
+    pixel pixels[i]. Training samples a few hundred pixels of each photo; this skips the rest."""
+    cdef Py_ssize_t h = image.shape[0], w = image.shape[1], side = 2 * radius + 1
+    cdef Py_ssize_t i, y, x, dy, dx, sy, sx
+    cdef floating* row
+    with nogil:
+        for i in range(pixels.shape[0]):
+            y = pixels[i] // w
+            x = pixels[i] - y * w
+            row = &out[i, col0]
+            for dy in range(side):
+                sy = padded_index(y + (dy - radius) * step, h, padding)
+                for dx in range(side):
+                    sx = padded_index(x + (dx - radius) * step, w, padding)
                     if sy < 0 or sx < 0:
                         row[dy * side + dx] = 0
                     else:

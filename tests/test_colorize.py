@@ -5,30 +5,87 @@ from PIL import Image
 
 import colorcore as cc
 from colorcore.colorizer import Colorizer
-from colorcore.train import TrainConfig
 from colorcore.features import to_gray
-from colorcore.io import ModelFileError
+from colorcore.io import ModelFileError, save_model
+from colorcore.training import TrainConfig
 
 from conftest import run_module
 
 
-def trained(target="lab", radius=1):
+def trained(target="lab", radius=1, features=None, working_size=None):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (6, 12, 12, 3), dtype=np.uint8)
-    colorizer = Colorizer.new(hidden=(8,), radius=radius, target=target, seed=1)
-    colorizer.fit(images[:4], images[4:], TrainConfig(max_epochs=2, rounds=1, radius=radius, target=target),
-                  progress=False)
+    colorizer = Colorizer.new(hidden=(8,), features=features or f"window:radius={radius}", target=target,
+                              working_size=working_size, seed=1)
+    colorizer.fit(images[:4], images[4:], TrainConfig(max_epochs=2, rounds=1), progress=False)
     return colorizer
 
 
-@pytest.mark.parametrize("target", ["rgb", "lab"])
-def test_save_load_round_trip(tmp_path, target):
-    colorizer = trained(target)
+NEW = dict(features="pyramid:levels=3+thumbnail:size=4+position", working_size=24)
+
+
+@pytest.mark.parametrize("target, settings", [("rgb", {}), ("lab", {}), ("ab-bins", NEW), ("lab", NEW)])
+def test_save_load_round_trip(tmp_path, target, settings):
+    colorizer = trained(target, **settings)
     colorizer.save(tmp_path / "m.npz")
     loaded = Colorizer.load(tmp_path / "m.npz")
-    assert (loaded.radius, loaded.target, loaded.padding) == (1, target, "edge")
-    gray = np.random.default_rng(1).random((9, 7))
+    assert loaded.features == colorizer.features and loaded.target.spec() == colorizer.target.spec()
+    assert loaded.working_size == colorizer.working_size
+    gray = np.random.default_rng(1).random((39, 30))
     np.testing.assert_array_equal(loaded.predict(gray), colorizer.predict(gray))
+
+
+def test_seed_release_model_files_load_as_the_seed_preset(tmp_path):
+    """Files from before the feature pipeline (radius/padding/target header, no format) still load."""
+    network = cc.MLP([9, 4, 3], seed=0)
+    save_model(tmp_path / "old.npz", network.params, {"version": 1, "layer_sizes": [9, 4, 3], "hidden": "sigmoid",
+               "output": "sigmoid", "dtype": "float32", "radius": 1, "padding": "reflect", "target": "rgb",
+               "gray_weights": [0.299, 0.587, 0.114]})
+    loaded = Colorizer.load(tmp_path / "old.npz")
+    assert loaded.features.specs() == [{"name": "window", "radius": 1, "padding": "reflect"}]
+    assert loaded.target.name == "rgb" and loaded.working_size is None
+    gray = np.random.default_rng(0).random((5, 6))
+    want = np.clip(network.predict(cc.features.context_windows(gray, 1, "reflect")), 0, 1).reshape(5, 6, 3)
+    np.testing.assert_allclose(loaded.predict_gray(gray), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"version": 7}, "a newer colorcore may read it"),
+    ({"features": [{"name": "sift"}]}, "unknown feature extractor"),
+    ({"target": {"name": "ab-bins", "step": 10, "prior": [1, 2]}}, "prior must be"),
+    ({"gray_weights": [10, 10, 10]}, "sum to 1"),
+    ({"working_size": -3}, "working size"),
+])
+def test_inconsistent_headers_are_refused_in_one_line(tmp_path, change, message):
+    colorizer = trained("ab-bins", **NEW)
+    header = dict(colorizer.header(), **change)
+    save_model(tmp_path / "m.npz", colorizer.network.params, header)
+    with pytest.raises(ValueError, match=message):
+        Colorizer.load(tmp_path / "m.npz")
+
+
+@pytest.mark.parametrize("shape", [(32, 32), (24, 24), (200, 90), (5, 300), (1, 1)])
+def test_scale_free_prediction_keeps_size_and_lightness(shape):
+    """Photos larger than the working size go through the small copy and guided upsampling; the
+    output always has the input's size and luma."""
+    colorizer = trained("ab-bins", **NEW)
+    gray = np.random.default_rng(5).random(shape)
+    out = colorizer.predict_gray(gray)
+    assert out.shape == shape + (3,) and np.isfinite(out).all()
+    np.testing.assert_allclose(to_gray(out), gray, atol=1e-9)
+
+
+def test_vividness_ends_and_errors():
+    colorizer = trained("ab-bins", **NEW)
+    gray = np.random.default_rng(6).random((30, 30))
+    safe, vivid = colorizer.predict_gray(gray, 0.0), colorizer.predict_gray(gray, 1.0)
+    spread = lambda rgb: float(np.mean(rgb.max(-1) - rgb.min(-1)))
+    assert spread(vivid) > spread(safe)
+    for bad in (-0.1, 1.5, "loud", float("nan")):
+        with pytest.raises(ValueError, match="vividness must be a number from 0 to 1"):
+            colorizer.predict_gray(gray, bad)
+    with pytest.raises(ValueError, match="target ab-bins"):
+        trained("lab").predict_gray(gray, 0.5)
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (3, 200), (130, 5), (64, 64), (65, 67, 3)])
@@ -59,7 +116,8 @@ def test_shipped_model_colorizes():
     gray = np.linspace(0, 1, 48 * 64).reshape(48, 64)
     out = cc.colorize(gray)
     assert out.shape == (48, 64, 3) and np.isfinite(out).all()
-    assert cc.colorcore_model_info()["target"] in ("rgb", "lab")
+    info = cc.colorcore_model_info()
+    assert info["target"]["name"] == "ab-bins" and info["working_size"] and 0 <= info["vividness"] <= 1
 
 
 @pytest.mark.parametrize("writer, message", [
@@ -109,6 +167,8 @@ def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
     (["ok.png", "-o", "out.png", "--model", "ok.png"], "not a colorcore model"),
     (["ok.png"], "required"),
     (["ok.png", "-o", "ok.png"], "would overwrite"),
+    (["ok.png", "-o", "out.png", "--vividness", "2"], "vividness must be a number from 0 to 1"),
+    (["ok.png", "-o", "out.png", "--vividness", "x"], "invalid float value"),
 ])
 def test_colorize_cli_errors_exit_2(tmp_path, args, message):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
@@ -123,7 +183,7 @@ def test_real_photos_smoke(shared_data):
     """The shipped model on real photos it never trained on: it must beat the gray image on average."""
     from colorcore import datasets, report
     photos = datasets.load_image_folder(shared_data / "cifar10-jpg" / "test" / "frog", progress=False)[:40] / 255.0
-    predicted = np.stack([cc.colorize(photo) for photo in photos])
+    predicted = np.stack([cc.colorize(photo, vividness=0) for photo in photos])
     model = report.quality(predicted, photos)
     gray = report.quality(report.gray_baseline(photos), photos)
     assert model["psnr"] > gray["psnr"]

@@ -14,16 +14,19 @@ from colorcore.features import (GRAY_WEIGHTS, PADDINGS, context_windows, decode_
 
 
 @pytest.mark.kernel
-@given(h=st.integers(1, 13), w=st.integers(1, 13), radius=st.integers(0, 9), padding=st.sampled_from(range(3)),
-       dtype=st.sampled_from([np.float32, np.float64]), n_threads=st.sampled_from([1, 2]),
-       seed=st.integers(0, 2**32 - 1))
-def test_context_windows_kernel_matches_reference(h, w, radius, padding, dtype, n_threads, seed):
+@given(h=st.integers(1, 13), w=st.integers(1, 13), radius=st.integers(0, 9), step=st.integers(1, 5),
+       padding=st.sampled_from(range(3)), col0=st.integers(0, 3), dtype=st.sampled_from([np.float32, np.float64]),
+       n_threads=st.sampled_from([1, 2]), seed=st.integers(0, 2**32 - 1))
+def test_context_windows_kernel_matches_reference(h, w, radius, step, padding, col0, dtype, n_threads, seed):
     image = np.random.default_rng(seed).random((h, w)).astype(dtype)
     side = 2 * radius + 1
-    got, want = np.empty((h * w, side * side), dtype), np.empty((h * w, side * side), dtype)
-    _windows.context_windows(image, radius, padding, got, n_threads)
-    reference.context_windows(image, radius, padding, want)
+    # Extra columns either side hold a sentinel: the kernel must write only its own columns.
+    got = np.full((h * w, col0 + side * side + 2), -7, dtype)
+    want = got.copy()
+    _windows.context_windows(image, radius, step, padding, got, col0, n_threads)
+    reference.context_windows(image, radius, step, padding, want, col0)
     np.testing.assert_array_equal(got, want)
+    assert (got[:, :col0] == -7).all() and (got[:, col0 + side * side:] == -7).all()
 
 
 def test_context_window_layout_and_padding():
@@ -95,3 +98,19 @@ def test_bad_arguments():
         context_windows(np.zeros((3, 3)), radius=-1)
     with pytest.raises(ValueError, match="unknown target"):
         encode_target(np.zeros((2, 2, 3)), "hsv")
+
+
+@pytest.mark.kernel
+@given(h=st.integers(1, 9), w=st.integers(1, 9), n_threads=st.sampled_from([1, 2]), seed=st.integers(0, 2**32 - 1),
+       spread=st.sampled_from([1.0, 60.0, 200.0]))
+def test_chroma_to_rgb_kernel_matches_skimage_and_keeps_the_luma(h, w, n_threads, seed, spread):
+    from colorcore.features import chroma_to_rgb
+
+    rng = np.random.default_rng(seed)
+    gray = rng.random((h, w))
+    gray[0, 0] = rng.choice([0.0, 1.0])  # black and white pixels have no room for colour
+    ab = rng.uniform(-spread, spread, (h, w, 2))
+    got = chroma_to_rgb(gray, ab, n_threads=n_threads)
+    want = chroma_to_rgb(gray, ab, use_reference=True)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(to_gray(got), gray, atol=1e-12)

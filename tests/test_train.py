@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from colorcore.colorizer import Colorizer
-from colorcore.train import TrainConfig, fit
+from colorcore.training import TrainConfig, fit
 from colorcore.nn import MLP
 from cifar_fixtures import write_cifar100_archive
 
@@ -27,14 +27,46 @@ def test_train_cli_end_to_end_on_a_cifar_archive(tmp_path):
     assert done.returncode == 0, done.stderr
     assert {p.name for p in run.iterdir()} >= {"model.npz", "history.csv", "validation_curve.png", "test_grid.png",
                                                "metrics.json", "config.json", "checkpoint.json"}
-    metrics = json.loads((run / "metrics.json").read_text())
+    (scores,) = json.loads((run / "metrics.json").read_text())["test"].values()
     for key in ("model", "gray_baseline", "mean_chroma_baseline"):
-        assert set(metrics[key]) >= {"mse", "psnr", "ssim", "colourfulness_ratio"}
+        assert set(scores[key]) >= {"mse", "psnr", "ssim", "colourfulness_ratio"}
     with open(run / "history.csv") as f:
         rows = list(csv.DictReader(f))
     assert {r["round"] for r in rows} == {"1", "2"}
     assert "PSNR" in done.stdout and "16 cifar-100 images (trees)" in done.stderr
-    Colorizer.load(run / "model.npz").predict(np.zeros((5, 5)))
+    model = Colorizer.load(run / "model.npz")
+    assert model.target.name == "ab-bins" and model.features.width == 168  # the default preset
+    model.predict(np.zeros((5, 5)))
+
+
+@pytest.mark.slow
+def test_seed_preset_is_the_original_assignment(tmp_path):
+    archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+    done = train("--preset", "seed", "--data", archive, "-o", tmp_path / "run", "--max-epochs", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    model = Colorizer.load(tmp_path / "run" / "model.npz")
+    assert model.network.layer_sizes == [25, 64, 3] and model.network.hidden == "sigmoid"
+    assert model.network.loss == "squared_error" and model.target.name == "rgb" and model.working_size is None
+    recipe = json.loads((tmp_path / "run" / "config.json").read_text())["recipe"]
+    assert recipe["schedule"] == {"batch_size": 256, "lr": 1e-3, "lam": 1e-4, "patience": 10, "rounds": 6,
+                                  "lr_decay": 10.0, "max_epochs": 2, "seed": 0}
+
+
+@pytest.mark.slow
+def test_image_folders_keep_their_test_photos_apart(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 24), ("test", 5)):
+        (tmp_path / "photos" / split).mkdir(parents=True)
+        for i in range(count):
+            size = (20 + i % 3 * 7, 16 + i % 2 * 9)  # photos of several sizes
+            Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(tmp_path / "photos" / split / f"{i}.png")
+    done = train("--images", tmp_path / "photos", "-o", tmp_path / "run", *FAST, "--pixels-per-image", "40")
+    assert done.returncode == 0, done.stderr
+    assert "photos: " in done.stderr and "/ 5 test" in done.stderr
+    scores = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["photos"]
+    assert scores["model"]["images"] == 5
 
 
 @pytest.mark.slow
@@ -87,8 +119,13 @@ def test_ctrl_c_keeps_the_best_model():
 
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "a,b"], "--hidden must be comma-separated"),
-    (["--batch-size", "0"], "batch_size must be at least 1"),
-    (["--target", "hsv"], "invalid choice"),
+    (["--batch-size", "0"], "batch_size must be an integer of at least 1"),
+    (["--target", "hsv"], "unknown target 'hsv'"),
+    (["--features", "window+sift"], "unknown feature extractor 'sift'"),
+    (["--features", "pyramid:levels=99"], "pyramid levels must be an integer from 1 to 8"),
+    (["--preset", "fancy"], "invalid choice"),
+    (["--vividness", "2"], "vividness must be a number from 0 to 1"),
+    (["--size", "0"], "--size must be at least 1"),
     (["--data", "nowhere.tar.gz", "--no-download"], "no cifar-100-python.tar.gz"),
     (["--resume", "not-a-run"], "not a resumable run folder"),
 ])
