@@ -26,6 +26,7 @@ from .threads import threads_for_now
 from .upsample import guided_upsample, resize, working_shape
 
 BAND_ROWS = 64       # rows colorized at a time by local pipelines: bounds memory; bands run on parallel threads
+PAIRS_BLOCK = 64     # training photos prepared per task (each with its own seeded generator)
 CHUNK_PIXELS = 8192  # network rows per task when the whole (working-size) image is featurized at once
 
 
@@ -123,28 +124,39 @@ class Colorizer:
         Each photo is first passed through `augment(rgb, rng)` when given (colorcore.augment), `copies`
         times (each copy cropped and scaled differently), then shrunk to the working size.
         pixels_per_image: a random sample of that many pixels of each copy (more photos for the same
-        memory); None takes every pixel.
+        memory); None takes every pixel. Photos are prepared in blocks on parallel threads; each block
+        draws from its own seeded generator, so the result does not depend on the thread count.
         """
-        rng = np.random.default_rng(seed)
-        Xs, colours = [], []
-        for image in (image for image in images for _ in range(copies if augment is not None else 1)):
-            image = np.asarray(image)
-            rgb = image / 255.0 if image.dtype == np.uint8 else np.asarray(image, dtype=np.float64)
-            if augment is not None:
-                rgb = augment(rgb, rng)
-            rgb = self.working_rgb(rgb)
-            pixels = rgb.reshape(-1, 3)
-            rows = None
-            if pixels_per_image is not None and pixels_per_image < len(pixels):
-                rows = np.sort(rng.choice(len(pixels), pixels_per_image, replace=False))
-                pixels = pixels[rows]
-            Xs.append(self.features.extract(self.gray(rgb), self.network.dtype, n_threads=1, pixels=rows))
-            colours.append(pixels)
-        if not Xs:
+        images = list(images)
+        copies = copies if augment is not None else 1
+
+        def block(start):
+            rng = np.random.default_rng([seed, start])
+            features, colours = [], []
+            for image in images[start:start + PAIRS_BLOCK]:
+                image = np.asarray(image)
+                for _ in range(copies):
+                    rgb = image / 255.0 if image.dtype == np.uint8 else np.asarray(image, dtype=np.float64)
+                    if augment is not None:
+                        rgb = augment(rgb, rng)
+                    rgb = self.working_rgb(rgb)
+                    pixels = rgb.reshape(-1, 3)
+                    rows = None
+                    if pixels_per_image is not None and pixels_per_image < len(pixels):
+                        rows = np.sort(rng.choice(len(pixels), pixels_per_image, replace=False))
+                        pixels = pixels[rows]
+                    features.append(self.features.extract(self.gray(rgb), self.network.dtype, n_threads=1,
+                                                          pixels=rows))
+                    colours.append(pixels)
+            return features, colours
+
+        blocks = _parallel(block, range(0, len(images), PAIRS_BLOCK))
+        if not blocks:
             return (np.empty((0, self.features.width), self.network.dtype),
                     np.empty((0, self.target.n_outputs), self.network.dtype))
-        T = self.target.encode(np.concatenate(colours))  # one call for all photos: encoding is vectorised
-        return np.concatenate(Xs), np.ascontiguousarray(T, dtype=self.network.dtype)
+        X = np.concatenate([x for features, _ in blocks for x in features])
+        T = self.target.encode(np.concatenate([c for _, colours in blocks for c in colours]))  # vectorised
+        return X, np.ascontiguousarray(T, dtype=self.network.dtype)
 
     # -- use ---------------------------------------------------------------------------------------------
     def fit(self, train_images, val_images, config=None, progress=True):

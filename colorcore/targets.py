@@ -96,18 +96,21 @@ class ChromaBins:
 
     prior: how often each cell occurs in the training photos (smoothed; set by fit_prior and kept in the
     model file). vividness v reads the predicted distribution p as
-        q ∝ (p * w^v)^(1 / T),  T = 1 - (1 - MIN_TEMPERATURE) v,  w = 1 / (0.5 prior + 0.5 / Q)
-    and returns the mean colour of q: at v = 0 the plain mean of p (closest to the truth on average: best
-    PSNR), at v = 1 rare colours are weighted up by the inverse of their prior ("class rebalancing") and
-    the distribution sharpened ("annealed mean", temperature 0.38 as Zhang et al.): vivid colours.
+        q ∝ (p * w^(v R))^(1 / T),  T = 1 - v (1 - T1),  w = 1 / (0.5 prior + 0.5 / Q)
+    and returns the mean colour of q. At v = 0 that is the plain mean of p (closest to the truth on
+    average: best PSNR); towards v = 1 rare colours are weighted up by the inverse of their prior ("class
+    rebalancing", strength R = vivid_rebalance) and the distribution sharpened ("annealed mean",
+    temperature T1 = vivid_temperature; Zhang et al. use R 1, T1 0.38). colorcore.vividness sets R and
+    T1 per model on validation photos: the most colourful reading that stays closer to the truth than
+    the gray image.
     """
 
     name, output, loss = "ab-bins", "identity", "softmax_cross_entropy"
     reads_logits = True      # chroma() takes the network's logits, not its probabilities
     NEIGHBOURS = 5           # cells that share a pixel's soft-encoded target
-    MIN_TEMPERATURE = 0.38   # the annealed mean at vividness 1
+    MIN_TEMPERATURE = 0.38   # Zhang et al.'s annealed mean: the vivid end until calibrated
 
-    def __init__(self, step=10, prior=None):
+    def __init__(self, step=10, prior=None, vivid_rebalance=1.0, vivid_temperature=MIN_TEMPERATURE):
         if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 4 <= step <= 40:
             raise ValueError(f"ab-bins step must be an integer from 4 to 40, got {step!r}")
         self.step = int(step)
@@ -120,9 +123,14 @@ class ChromaBins:
             if prior.shape != (self.n_outputs,) or not np.isfinite(prior).all() or (prior < 0).any() or prior.sum() <= 0:
                 raise ValueError(f"ab-bins prior must be {self.n_outputs} non-negative numbers for step {self.step}")
             self.prior = prior / prior.sum()
+        self.vivid_rebalance, self.vivid_temperature = float(vivid_rebalance), float(vivid_temperature)
+        if not (0 <= self.vivid_rebalance <= 4 and 0.1 <= self.vivid_temperature <= 1):
+            raise ValueError("ab-bins vivid_rebalance must be in [0, 4] and vivid_temperature in [0.1, 1], got "
+                             f"{vivid_rebalance!r} and {vivid_temperature!r}")
 
     def spec(self):
-        return {"name": self.name, "step": self.step, "prior": [round(float(p), 8) for p in self.prior]}
+        return {"name": self.name, "step": self.step, "prior": [round(float(p), 8) for p in self.prior],
+                "vivid_rebalance": self.vivid_rebalance, "vivid_temperature": self.vivid_temperature}
 
     def encode(self, rgb, chunk=65536):
         """(n, 3) RGB in [0, 1] -> (n, Q) float32 soft targets: Gaussian weights (sigma step / 2) on the
@@ -151,15 +159,18 @@ class ChromaBins:
         return weights / (self.prior * weights).sum()
 
     def chroma(self, logits, shape, vividness=0.0):
-        """Network logits (n, Q) -> (shape, 2) chroma: the mean of q ∝ exp((z + v log w) / T), which is
-        (p w^v)^(1 / T) for p = softmax(z), read straight from the logits (no log of a probability)."""
+        """Network logits (n, Q) -> (shape, 2) chroma at a vividness from 0 to 1 (see the class docstring)."""
         v = 0.0 if vividness is None else vividness
-        temperature = 1 - (1 - self.MIN_TEMPERATURE) * v
+        return self.decode(logits, v * self.vivid_rebalance, 1 - v * (1 - self.vivid_temperature)).reshape(*shape, 2)
+
+    def decode(self, logits, rebalance, temperature):
+        """(n, 2) chroma: the mean of q ∝ exp((z + rebalance log w) / temperature), which is
+        (p w^rebalance)^(1 / temperature) for p = softmax(z), read straight from the logits z."""
         z = logits.astype(np.float32)
-        if v:
-            z += np.float32(v) * np.log(self.rebalancing()).astype(np.float32)
+        if rebalance:
+            z += np.float32(rebalance) * np.log(self.rebalancing()).astype(np.float32)
         z -= z.max(axis=1, keepdims=True)
         z *= np.float32(1 / temperature)
         np.exp(z, out=z)
         mean = (z @ self.centres.astype(np.float32)) / z.sum(axis=1, keepdims=True)
-        return mean.astype(np.float64).reshape(*shape, 2)
+        return mean.astype(np.float64)

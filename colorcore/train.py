@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from . import cli, datasets, report
+from . import cli, datasets, report, vividness
 from .activations import ACTIVATIONS
 from .augment import Augment
 from .colorizer import Colorizer
@@ -26,6 +26,7 @@ from .targets import check_vividness
 from .training import FitResult, fit
 
 SCHEDULE_FLAGS = ("batch_size", "patience", "rounds", "max_epochs", "seed", "lr", "lam")
+CALIBRATION_PHOTOS = 100  # validation photos per source that set the vividness scale (colorcore.vividness)
 
 
 # --- data -----------------------------------------------------------------------------------------------
@@ -124,7 +125,10 @@ the shipped model:
     model.add_argument("--pixels-per-image", type=int, help="pixels sampled from each training photo; 0: all")
     model.add_argument("--augment", action=cli.argparse.BooleanOptionalAction, default=None,
                        help="flip, crop and rescale training photos")
-    model.add_argument("--vividness", type=float, help="the model's default vividness, 0..1 (ab-bins only)")
+    model.add_argument("--copies", type=int, help="augmented copies of each training photo")
+    model.add_argument("--vividness", type=float,
+                       help="the model's default vividness, 0..1 (ab-bins only; default: calibrated on the "
+                            "validation photos, see colorcore/vividness.py)")
     schedule = parser.add_argument_group("schedule (defaults: the preset)")
     for name in SCHEDULE_FLAGS:
         schedule.add_argument("--" + name.replace("_", "-"), type=int if name not in ("lr", "lam") else float)
@@ -157,6 +161,10 @@ def recipe_from_args(args):
             if value < 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be 0 or more, got {value}")
             changes[name] = value or None
+    if args.copies is not None:
+        if args.copies < 1:
+            raise ValueError(f"--copies must be at least 1, got {args.copies}")
+        changes["copies"] = args.copies
     for name in ("augment", "skip_gray"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
@@ -213,7 +221,8 @@ def main(argv=None):
                             for name, tr, va, te in sources)
     print(f"training on {description}; run folder {run_dir}", file=sys.stderr)
     augment = Augment() if recipe.augment else None
-    X, T = colorizer.training_pairs(train, recipe.pixels_per_image, augment, seed=recipe.schedule.seed)
+    X, T = colorizer.training_pairs(train, recipe.pixels_per_image, augment, seed=recipe.schedule.seed,
+                                    copies=recipe.copies)
     Xv, Tv = colorizer.training_pairs(val, recipe.pixels_per_image, None, seed=recipe.schedule.seed + 1)
     if colorizer.target.name == "ab-bins" and start is None:
         colorizer.target.fit_prior(T)
@@ -227,12 +236,18 @@ def main(argv=None):
 
     result = fit(colorizer.network, X, T, Xv, Tv, recipe.schedule, progress=not args.quiet, start=start,
                  on_improve=save_progress, on_round=save_progress)
+    del X, T, Xv, Tv
+    metrics = {"data": description, "recipe": asdict(recipe), "test": {}}
+    if colorizer.target.name == "ab-bins" and not result.interrupted:
+        print("calibrating vividness on the validation photos", file=sys.stderr)
+        metrics["vividness_calibration"] = vividness.calibrate(
+            colorizer, {name: val[::max(1, len(val) // CALIBRATION_PHOTOS)] for name, _, val, _ in sources})
+        if recipe.vividness is not None:
+            colorizer.vividness = recipe.vividness
     seconds = time.perf_counter() - started
     save_progress(result)
-    del X, T, Xv, Tv
     report.plot_validation_curve(result.history, run_dir / "validation_curve.png")
-    metrics = {"train_seconds": seconds, "epochs": len(result.history), "interrupted": result.interrupted,
-               "data": description, "recipe": asdict(recipe), "test": {}}
+    metrics.update(train_seconds=seconds, epochs=len(result.history), interrupted=result.interrupted)
     mean_ab = report.mean_chroma(train)
     for name, _, _, test in sources:
         if len(test) == 0:

@@ -187,3 +187,21 @@ def test_real_photos_smoke(shared_data):
     model = report.quality(predicted, photos)
     gray = report.quality(report.gray_baseline(photos), photos)
     assert model["psnr"] > gray["psnr"]
+
+
+def test_training_pairs_do_not_depend_on_the_thread_count(monkeypatch):
+    from colorcore import colorizer as module
+    from colorcore.augment import Augment
+
+    rng = np.random.default_rng(8)
+    photos = [rng.integers(0, 256, (20 + i % 5, 30 - i % 7, 3), dtype=np.uint8) for i in range(150)]
+    model = Colorizer.new(hidden=(4,), features="pyramid:levels=2+thumbnail:size=2+position", target="ab-bins",
+                          working_size=24)
+    pairs = []
+    for threads in (1, 2):
+        monkeypatch.setattr(module, "threads_for_now", lambda: threads)
+        pairs.append(model.training_pairs(photos, 30, Augment(), seed=3, copies=2))
+    (X1, T1), (X2, T2) = pairs
+    assert X1.shape == (150 * 2 * 30, model.features.width) and T1.shape == (len(X1), model.target.n_outputs)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(T1, T2)

@@ -1,0 +1,80 @@
+"""Calibrating the vividness scale of a model that predicts colour distributions (target ab-bins), on
+validation photos it did not train on.
+
+1. The vivid end (vividness 1): of a grid of readings (rebalancing strength R, temperature T1), the
+   most colourful one whose pooled PSNR stays at least SAFETY_DB above the gray image's on every set of
+   photos given. "As vivid as it can be without being further from the truth than the gray photo."
+2. The default: the largest vividness (in steps of 0.1) whose PSNR margin over gray is within
+   DEFAULT_COST_DB of the margin at vividness 0, on every set: colour for free, or nearly.
+
+The network runs once per photo; every reading reuses its logits.
+"""
+import numpy as np
+
+from .features import chroma_to_rgb
+from .report import as_unit_floats, colourfulness
+from .threads import threads_for_now
+
+SAFETY_DB = 0.1
+DEFAULT_COST_DB = 0.1
+# Measured on a first model: sharpening (temperature < 1) costs PSNR for little colour; rebalancing buys
+# most of the colour, so the grid is finer there.
+REBALANCE_GRID = (0.5, 0.75, 1.0, 1.25, 1.5)
+TEMPERATURE_GRID = (1.0, 0.8)
+SCALE_STEP = 0.1
+
+
+def _prepared(colorizer, photos):
+    """[(gray, rgb, logits)] at the working size (where the network sees them)."""
+    prepared = []
+    for photo in photos:
+        rgb = colorizer.working_rgb(as_unit_floats(photo))
+        gray = colorizer.gray(rgb)
+        prepared.append((gray, rgb, colorizer.network_outputs(colorizer.inputs(gray))))
+    return prepared
+
+
+def _score(colorizer, prepared, rebalance, temperature):
+    """(PSNR margin over the gray image in dB, pooled colourfulness ratio) of one reading."""
+    squared = gray_squared = colour = original_colour = 0.0
+    for gray, rgb, logits in prepared:
+        chroma = colorizer.target.decode(logits, rebalance, temperature).reshape(*gray.shape, 2)
+        out = chroma_to_rgb(gray, chroma, colorizer.gray_weights, threads_for_now())
+        squared += float(np.sum((out - rgb) ** 2))
+        gray_squared += float(np.sum((gray[..., None] - rgb) ** 2))
+        colour += colourfulness(out)
+        original_colour += colourfulness(rgb)
+    return 10 * np.log10(gray_squared / squared), colour / original_colour
+
+
+def calibrate(colorizer, photo_sets, progress=None):
+    """Set colorizer.target's vivid end and colorizer.vividness from {name: photos}; returns the table of
+    what was measured (for metrics.json)."""
+    if colorizer.target.name != "ab-bins":
+        raise ValueError(f"vividness calibration needs an ab-bins model, not {colorizer.target.name}")
+    sets = {name: _prepared(colorizer, photos) for name, photos in photo_sets.items() if len(photos)}
+    if not sets:
+        raise ValueError("vividness calibration needs validation photos")
+    target = colorizer.target
+    ends = []
+    for rebalance in REBALANCE_GRID:
+        for temperature in TEMPERATURE_GRID:
+            scores = {name: _score(colorizer, p, rebalance, temperature) for name, p in sets.items()}
+            ends.append({"rebalance": rebalance, "temperature": temperature,
+                         **{name: {"margin_db": round(m, 3), "colourfulness": round(c, 3)}
+                            for name, (m, c) in scores.items()}})
+            if progress:
+                progress(ends[-1])
+    safe = [e for e in ends if all(e[name]["margin_db"] >= SAFETY_DB for name in sets)]
+    best = max(safe or ends[:1], key=lambda e: min(e[name]["colourfulness"] for name in sets))
+    target.vivid_rebalance, target.vivid_temperature = best["rebalance"], best["temperature"]
+    scale = []
+    for v in np.round(np.arange(0, 1 + SCALE_STEP / 2, SCALE_STEP), 2):
+        rebalance, temperature = v * target.vivid_rebalance, 1 - v * (1 - target.vivid_temperature)
+        scores = {name: _score(colorizer, p, rebalance, temperature) for name, p in sets.items()}
+        scale.append({"vividness": float(v), **{name: {"margin_db": round(m, 3), "colourfulness": round(c, 3)}
+                                                 for name, (m, c) in scores.items()}})
+    colorizer.vividness = max(s["vividness"] for s in scale if all(
+        s[name]["margin_db"] >= scale[0][name]["margin_db"] - DEFAULT_COST_DB for name in sets))
+    return {"vivid_end": {"rebalance": target.vivid_rebalance, "temperature": target.vivid_temperature},
+            "default_vividness": colorizer.vividness, "ends": ends, "scale": scale}
