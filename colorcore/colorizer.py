@@ -23,6 +23,7 @@ from .losses import predict
 from .nn import MLP
 from .targets import check_vividness, target_from_spec
 from .threads import threads_for_now
+from .training import TrainConfig, fit
 from .upsample import guided_upsample, resize, working_shape
 
 BAND_ROWS = 64       # rows colorized at a time by local pipelines: bounds memory; bands run on parallel threads
@@ -159,12 +160,14 @@ class Colorizer:
         return X, np.ascontiguousarray(T, dtype=self.network.dtype)
 
     # -- use ---------------------------------------------------------------------------------------------
-    def fit(self, train_images, val_images, config=None, progress=True):
-        """Train on RGB photos with the seed's schedule (colorcore.training.fit); returns the history."""
-        from .training import TrainConfig, fit
-
-        X, T = self.training_pairs(train_images)
-        Xv, Tv = self.training_pairs(val_images)
+    def fit(self, train_images, val_images, config=None, progress=True, pixels_per_image=None, augment=None,
+            copies=1):
+        """Train on RGB photos (see training_pairs for the sampling and augmentation settings) with the
+        seed's schedule (colorcore.training.fit); returns the history. An ab-bins model also learns its
+        colour prior here; colorcore.vividness.calibrate(model, {"name": val_photos}) then sets its
+        vividness scale, as python -m colorcore.train does."""
+        X, T = self.training_pairs(train_images, pixels_per_image, augment, copies=copies)
+        Xv, Tv = self.training_pairs(val_images, pixels_per_image, seed=1)
         if self.target.name == "ab-bins":
             self.target.fit_prior(T)
         return fit(self.network, X, T, Xv, Tv, config or TrainConfig(), progress=progress).history

@@ -26,7 +26,7 @@ from .targets import check_vividness
 from .training import FitResult, fit
 
 SCHEDULE_FLAGS = ("batch_size", "patience", "rounds", "max_epochs", "seed", "lr", "lam")
-CALIBRATION_PHOTOS = 100  # validation photos per source that set the vividness scale (colorcore.vividness)
+CALIBRATION_PHOTOS = 50  # validation photos per source that set the vividness scale (colorcore.vividness)
 
 
 # --- data -----------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 from skimage import color
@@ -101,8 +101,9 @@ def test_bad_arguments():
 
 
 @pytest.mark.kernel
-@given(h=st.integers(1, 9), w=st.integers(1, 9), n_threads=st.sampled_from([1, 2]), seed=st.integers(0, 2**32 - 1),
+@given(h=st.integers(1, 64), w=st.integers(1, 64), n_threads=st.sampled_from([1, 2]), seed=st.integers(0, 2**32 - 1),
        spread=st.sampled_from([1.0, 60.0, 200.0]))
+@example(h=300, w=300, n_threads=2, seed=0, spread=80.0)  # big enough that both threads overlap in time
 def test_chroma_to_rgb_kernel_matches_skimage_and_keeps_the_luma(h, w, n_threads, seed, spread):
     from colorcore.features import chroma_to_rgb
 
