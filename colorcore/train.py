@@ -26,7 +26,6 @@ from .targets import check_vividness
 from .training import FitResult, fit
 
 SCHEDULE_FLAGS = ("batch_size", "patience", "rounds", "max_epochs", "seed", "lr", "lam")
-CALIBRATION_PHOTOS = 50  # validation photos per source that set the vividness scale (colorcore.vividness)
 
 
 # --- data -----------------------------------------------------------------------------------------------
@@ -241,7 +240,7 @@ def main(argv=None):
     if colorizer.target.name == "ab-bins" and not result.interrupted:
         print("calibrating vividness on the validation photos", file=sys.stderr)
         metrics["vividness_calibration"] = vividness.calibrate(
-            colorizer, {name: val[::max(1, len(val) // CALIBRATION_PHOTOS)] for name, _, val, _ in sources})
+            colorizer, {name: val for name, _, val, _ in sources})
         if recipe.vividness is not None:
             colorizer.vividness = recipe.vividness
     seconds = time.perf_counter() - started

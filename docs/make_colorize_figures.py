@@ -3,8 +3,8 @@ original, for scikit-image's full-size astronaut, coffee and chelsea and for tes
 
     python docs/make_colorize_figures.py --seed-model runs/seed/model.npz [--model MODEL] [--data ../shared/data]
 
-writes docs/colorize_photos.png (the scikit-image photos, colorized at full size, shown 256 pixels high)
-and docs/colorize_test_photos.png (test photos the models never saw, CIFAR ones shown 3x larger).
+writes docs/colorize_photos.jpg (the scikit-image photos, colorized at full size, shown 256 pixels high)
+and docs/colorize_test_photos.jpg (test photos the models never saw, CIFAR ones shown 3x larger).
 """
 import argparse
 from pathlib import Path
@@ -51,7 +51,7 @@ def main():
     seed_model, model = Colorizer.load(args.seed_model), Colorizer.load(args.model)
 
     photos = [getattr(skimage.data, name)() / 255.0 for name in ("astronaut", "coffee", "chelsea")]
-    write_image(HERE / "colorize_photos.png", stack([row(p, seed_model, model, 256) for p in photos]))
+    write_image(HERE / "colorize_photos.jpg", stack([row(p, seed_model, model, 256) for p in photos]))
 
     rows = []
     for name, count, height in (("scenes", 6, 150), ("cifar10-jpg", 6, 96)):
@@ -59,7 +59,7 @@ def main():
         chosen = [test[i] for i in np.linspace(0, len(test) - 1, 4 * count).astype(int)]
         loaded = datasets.load_image_folder(args.data / name, None, True, False, chosen)[:count]
         rows += [row(p / 255.0, seed_model, model, height) for p in loaded]
-    write_image(HERE / "colorize_test_photos.png", stack(rows))
+    write_image(HERE / "colorize_test_photos.jpg", stack(rows))
 
 
 if __name__ == "__main__":

@@ -205,3 +205,38 @@ def test_training_pairs_do_not_depend_on_the_thread_count(monkeypatch):
     assert X1.shape == (150 * 2 * 30, model.features.width) and T1.shape == (len(X1), model.target.n_outputs)
     np.testing.assert_array_equal(X1, X2)
     np.testing.assert_array_equal(T1, T2)
+
+
+def test_vividness_calibration_picks_a_safe_vivid_end_and_a_default():
+    from colorcore import vividness
+
+    model = trained("ab-bins", **NEW)
+    rng = np.random.default_rng(9)
+    photos = {"small": [rng.integers(0, 256, (12, 12, 3), dtype=np.uint8) for _ in range(6)],
+              "large": [rng.integers(0, 256, (40, 30, 3), dtype=np.uint8) for _ in range(3)]}
+    table = vividness.calibrate(model, photos)
+    end = (model.target.vivid_rebalance, model.target.vivid_temperature)
+    assert end == (table["vivid_end"]["rebalance"], table["vivid_end"]["temperature"])
+    assert end[0] in vividness.REBALANCE_GRID and end[1] in vividness.TEMPERATURE_GRID
+    safe = [e for e in table["ends"] if all(e[n]["margin_db"] >= vividness.SAFETY_DB for n in photos)]
+    chosen = next(e for e in table["ends"] if (e["rebalance"], e["temperature"]) == end)
+    if safe:  # the most colourful of the safe readings
+        worst_colour = lambda e: min(e[n]["colourfulness"] for n in photos)
+        assert chosen in safe and worst_colour(chosen) == max(map(worst_colour, safe))
+    else:  # this tiny model on noise photos: the reading closest to the gray image's PSNR
+        worst_margin = lambda e: min(e[n]["margin_db"] for n in photos)
+        assert worst_margin(chosen) == max(map(worst_margin, table["ends"]))
+    assert model.vividness == table["default_vividness"] and 0 <= model.vividness <= 1
+    assert [s["vividness"] for s in table["scale"]][:3] == [0.0, 0.1, 0.2]
+    with pytest.raises(ValueError, match="needs an ab-bins model"):
+        vividness.calibrate(trained("lab"), photos)
+
+
+def test_pick_photos_keeps_small_photos_and_samples_large_ones():
+    from colorcore.vividness import pick_photos
+
+    small = [np.zeros((32, 32, 3))] * 300
+    assert len(pick_photos(small, budget=400_000)) == 300
+    large = [np.zeros((150, 150, 3))] * 400
+    picked = pick_photos(large, budget=1_200_000)
+    assert 40 <= len(picked) <= 54
