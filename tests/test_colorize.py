@@ -230,13 +230,3 @@ def test_vividness_calibration_picks_a_safe_vivid_end_and_a_default():
     assert [s["vividness"] for s in table["scale"]][:3] == [0.0, 0.1, 0.2]
     with pytest.raises(ValueError, match="needs an ab-bins model"):
         vividness.calibrate(trained("lab"), photos)
-
-
-def test_pick_photos_keeps_small_photos_and_samples_large_ones():
-    from colorcore.vividness import pick_photos
-
-    small = [np.zeros((32, 32, 3))] * 300
-    assert len(pick_photos(small, budget=400_000)) == 300
-    large = [np.zeros((150, 150, 3))] * 400
-    picked = pick_photos(large, budget=1_200_000)
-    assert 40 <= len(picked) <= 54
