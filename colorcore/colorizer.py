@@ -203,9 +203,11 @@ class Colorizer:
                                        use_reference)
         if shape == (h, w) and self.target.name == "rgb":
             return self.target.rgb(outputs, shape)
-        chroma = self.target.chroma(outputs, shape, vividness)
+        chunks = range(0, len(outputs), CHUNK_PIXELS)
+        chroma = np.concatenate(_parallel(lambda s: self.target.chroma(
+            outputs[s:s + CHUNK_PIXELS], (len(outputs[s:s + CHUNK_PIXELS]),), vividness), chunks)).reshape(*shape, 2)
         if shape != (h, w):
-            chroma = guided_upsample(small, chroma, gray)
+            chroma = guided_upsample(small, chroma, gray, map_channels=_parallel)
         return chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now(), use_reference)
 
     def network_outputs(self, X, use_reference=False):

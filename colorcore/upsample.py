@@ -26,8 +26,9 @@ def working_shape(height, width, working_size):
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def guided_upsample(small_gray, small_values, gray, radius=1, eps=1e-3):
-    """(h, w, c) values that go with small_gray (h, w) -> (H, W, c) values that go with gray (H, W)."""
+def guided_upsample(small_gray, small_values, gray, radius=1, eps=1e-3, map_channels=None):
+    """(h, w, c) values that go with small_gray (h, w) -> (H, W, c) values that go with gray (H, W).
+    map_channels(task, channels) may run the channels on parallel threads (default: one after another)."""
     size = 2 * radius + 1
 
     def mean(a):
@@ -36,11 +37,13 @@ def guided_upsample(small_gray, small_values, gray, radius=1, eps=1e-3):
     guide = small_gray.astype(np.float64)
     mean_g, var_g = mean(guide), mean(guide * guide) - mean(guide) ** 2
     out = np.empty((*gray.shape, small_values.shape[2]))
-    for c in range(small_values.shape[2]):
+
+    def channel(c):
         v = small_values[..., c]
         mean_v = mean(v)
         slope = (mean(guide * v) - mean_g * mean_v) / (np.maximum(var_g, 0) + eps)
         offset = mean_v - slope * mean_g
         slope, offset = (resize(mean(a), *gray.shape, smooth=False) for a in (slope, offset))
         out[..., c] = slope * gray + offset
+    (map_channels or (lambda task, items: [task(i) for i in items]))(channel, range(small_values.shape[2]))
     return out

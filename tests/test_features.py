@@ -113,5 +113,5 @@ def test_chroma_to_rgb_kernel_matches_skimage_and_keeps_the_luma(h, w, n_threads
     ab = rng.uniform(-spread, spread, (h, w, 2))
     got = chroma_to_rgb(gray, ab, n_threads=n_threads)
     want = chroma_to_rgb(gray, ab, use_reference=True)
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)  # single-precision powers, see pyx/colour.pyx
     np.testing.assert_allclose(to_gray(got), gray, atol=1e-12)
