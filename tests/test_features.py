@@ -88,7 +88,7 @@ def test_saturated_lab_predictions_decode_without_a_warning():
         warnings.simplefilter("always")
         clipped = np.clip(color.lab2rgb(lab), 0, 1)
     assert caught  # the case really is out of gamut
-    np.testing.assert_allclose(rgb, keep_luma(gray, clipped, GRAY_WEIGHTS), atol=1e-9)
+    np.testing.assert_allclose(rgb, keep_luma(gray, clipped, GRAY_WEIGHTS), atol=2e-6)  # single-precision powers in pyx/colour.pyx
 
 
 def test_bad_arguments():
