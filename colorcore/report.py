@@ -96,7 +96,7 @@ def plot_validation_curve(history, path):
         if history[i]["round"] != history[i - 1]["round"]:
             ax.axvline(epochs[i] - 0.5, color="gray", linestyle=":", linewidth=1)
     ax.set_xlabel("epoch (dotted lines: learning rate / 10)")
-    ax.set_ylabel("error  1/(2m) sum (y - t)^2")
+    ax.set_ylabel("error: mean loss per pixel (squared error or cross-entropy)")
     ax.set_yscale("log")
     ax.legend()
     fig.tight_layout()
