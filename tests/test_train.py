@@ -79,6 +79,8 @@ def test_resume_continues_the_remaining_rounds(tmp_path):
     config["argv"] = [a if a != "1" else "2" for a in config["argv"]]  # ask for a second round
     (run / "config.json").write_text(json.dumps(config))
     before = len((run / "history.csv").read_text().splitlines())
+    refused = train("--resume", run, "--rounds", "5", "--quiet")  # new flags would be silently ignored
+    assert refused.returncode == 2 and "give no other options" in refused.stderr
     resumed = train("--resume", run, "--quiet")
     assert resumed.returncode == 0, resumed.stderr
     rows = (run / "history.csv").read_text().splitlines()
