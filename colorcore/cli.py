@@ -3,8 +3,9 @@ and a clean stop on Ctrl-C."""
 import argparse
 import sys
 
-# Errors a user can cause with their arguments or files; anything else is a bug and keeps its traceback.
-USER_ERRORS = (ValueError, TypeError, OSError)
+# Errors a user can cause with their arguments or files (FloatingPointError: training diverged at the
+# learning rate they chose); anything else is a bug and keeps its traceback.
+USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
 
 
 class ArgumentParser(argparse.ArgumentParser):

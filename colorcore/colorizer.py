@@ -270,11 +270,12 @@ class Colorizer:
             if header["version"] == 1:  # the seed release: one window, target "rgb" or "lab"
                 header = dict(header, loss="squared_error", working_size=None, vividness=None,
                               features=[{"name": "window", "radius": header["radius"], "padding": header["padding"]}])
+            sizes = [int(s) for s in header["layer_sizes"]]
+            needed = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+            if params.size != needed:  # checked before the network is built: a forged header could ask for GBs
+                raise ValueError(f"{params.size} weights for layers {header['layer_sizes']}, which need {needed}")
             network = MLP(header["layer_sizes"], header["hidden"], header["output"], header["dtype"],
                           loss=header["loss"])
-            if params.size != network.params.size:
-                raise ValueError(f"{params.size} weights for layers {header['layer_sizes']}, which need "
-                                 f"{network.params.size}")
             network.params[...] = params
             return cls(network, header["features"], header["target"], header["working_size"], header["gray_weights"],
                        header["vividness"])

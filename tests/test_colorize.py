@@ -55,6 +55,7 @@ def test_seed_release_model_files_load_as_the_seed_preset(tmp_path):
     ({"target": {"name": "ab-bins", "step": 10, "prior": [1, 2]}}, "prior must be"),
     ({"gray_weights": [10, 10, 10]}, "sum to 1"),
     ({"working_size": -3}, "working size"),
+    ({"layer_sizes": [193, 100_000_000, 261]}, "which need"),  # refused before any allocation
 ])
 def test_inconsistent_headers_are_refused_in_one_line(tmp_path, change, message):
     colorizer = trained("ab-bins", **NEW)

@@ -146,3 +146,13 @@ def test_train_cli_unknown_class_lists_the_valid_ones(tmp_path):
 def test_help_explains_the_data_sources():
     done = train("--help")
     assert done.returncode == 0 and "--images" in done.stdout and "--resume" in done.stdout
+
+
+def test_diverged_training_is_a_one_line_error(capsys):
+    from colorcore import cli
+
+    def diverging(argv):
+        raise FloatingPointError("training diverged (non-finite error) at lr 10; use a smaller lr")
+
+    assert cli.run(diverging) == 2
+    assert capsys.readouterr().err == "error: training diverged (non-finite error) at lr 10; use a smaller lr\n"
