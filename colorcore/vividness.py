@@ -58,7 +58,14 @@ def _score(colorizer, prepared, rebalance, temperature):
         gray_squared += float(np.sum((gray[..., None] - rgb) ** 2))
         colour += colourfulness(out)
         original_colour += colourfulness(rgb)
-    return 10 * np.log10(gray_squared / squared), colour / original_colour
+    # Guards for degenerate sets (gray photos only, or a perfect reading): no division by zero.
+    if squared == 0:
+        margin = float("inf")
+    elif gray_squared == 0:
+        margin = float("-inf")
+    else:
+        margin = float(10 * np.log10(gray_squared / squared))
+    return margin, (colour / original_colour if original_colour else float("nan"))
 
 
 def calibrate(colorizer, photo_sets, progress=None):
