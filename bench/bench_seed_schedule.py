@@ -14,7 +14,8 @@ import numpy as np
 
 from colorcore import datasets, report
 from colorcore.colorizer import Colorizer
-from colorcore.train import TrainConfig, fit
+from colorcore.presets import preset
+from colorcore.training import TrainConfig, fit
 
 from _common import machine_line
 
@@ -28,8 +29,9 @@ def main():
     photos = datasets.load_image_folder(args.data / "cifar10-jpg" / "train", progress=False)
     images = photos[np.random.default_rng(0).permutation(len(photos))[:600]]
     train, val, test = (images[i] for i in datasets.split(600, seed=0))
-    config = TrainConfig(target="rgb", radius=2, batch_size=args.batch_size)
-    colorizer = Colorizer.new(config.hidden, config.activation, 2, config.padding, "rgb", seed=0)
+    seed = preset("seed")  # 25 -> 64 sigmoid -> RGB, every pixel, the six-round schedule
+    config = TrainConfig(batch_size=args.batch_size)
+    colorizer = Colorizer.new(seed.hidden, seed.activation, seed.features, seed.target, seed.working_size, seed=0)
     X, T = colorizer.training_pairs(train)
     Xv, Tv = colorizer.training_pairs(val)
     start = time.perf_counter()
