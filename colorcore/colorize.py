@@ -21,6 +21,7 @@ def build_parser():
     parser.add_argument("--vividness", type=float, metavar="V",
                         help="0 (safest colours, best PSNR) .. 1 (most vivid); default: the model's own "
                              "(models that predict colour distributions, as the shipped one)")
+    parser.add_argument("--overwrite", action="store_true", help="replace output files that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -43,6 +44,10 @@ def main(argv=None):
     clashes = sorted({str(t) for t in targets if targets.count(t) > 1})
     if clashes:
         raise ValueError(f"several inputs would be written to {clashes[0]}; colorize them into separate folders")
+    existing = [t for t in targets if t.exists()]
+    if existing and not args.overwrite:
+        raise ValueError(f"{existing[0]} already exists{f' (and {len(existing) - 1} more)' if len(existing) > 1 else ''};"
+                         " pass --overwrite to replace, or choose another -o")
     written, failures = 0, []
     for source, target in tqdm(list(zip(args.inputs, targets)), desc="colorizing", unit="img",
                                disable=args.quiet or len(targets) == 1):

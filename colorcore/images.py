@@ -2,12 +2,46 @@
 The façade turns them into (H, W, C) float64 in [0, 1] and back into the caller's dtype."""
 import numpy as np
 
+HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # Pillow modes of 16-bit and 32-bit images
+
+
+def pil_to_array(img, mode=None):
+    """A PIL image as a uint8 array in mode L, RGB or RGBA (mode None: L, RGB and RGBA stay as they are,
+    other colour modes such as CMYK, P or YCbCr are converted by Pillow to RGB, or RGBA when they carry
+    transparency). 16-bit images are scaled (65535 -> 255), not clipped; 32-bit float images must hold
+    values in [0, 1] or [0, 255]."""
+    if img.mode in HIGH_DEPTH_MODES:
+        values = np.asarray(img, dtype=np.float64)
+        top = float(values.max(initial=0))
+        if not np.isfinite(values).all() or values.min(initial=0) < 0:
+            raise ValueError(f"a {img.mode} image with negative or non-finite values cannot be shown as a photo")
+        if img.mode == "F" and top <= 1:
+            scale = 255.0
+        elif top <= 255 and img.mode in ("I", "F"):
+            scale = 1.0
+        elif top <= 65535:
+            scale = 255 / 65535
+        else:
+            raise ValueError(f"a {img.mode} image with values up to {top:g}: save it as an 8- or 16-bit image")
+        gray = np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+        if mode in (None, "L"):
+            return gray
+        if mode == "RGB":
+            return np.repeat(gray[:, :, None], 3, axis=2)
+        return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
+    if mode is None:
+        mode = img.mode if img.mode in ("L", "RGB", "RGBA") else (
+            "RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
+    return np.asarray(img.convert(mode))
+
 
 def as_float_image(image, name="image"):
     """(H, W, C) float array in [0, 1] from a gray or colour uint8 / float array or PIL image.
 
     Returns the array, the input dtype, and whether the input was 2-D.
     """
+    if hasattr(image, "getbands") and hasattr(image, "convert"):  # a PIL image: its bands may not be RGB
+        image = pil_to_array(image)
     array = np.asarray(image)
     if array.dtype == np.uint8:
         floats = array.astype(np.float64) / 255

@@ -7,9 +7,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
-from .images import to_uint8
+from .images import pil_to_array, to_uint8
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -21,8 +21,9 @@ class ImageReadError(ValueError):
 def read_image(path, mode=None):
     """Load an image file as a uint8 array: (H, W) for gray, (H, W, C) otherwise.
 
-    mode: None keeps L, RGB and RGBA as they are (other modes become RGB or RGBA); "L", "RGB" or "RGBA"
-    converts. Raises ImageReadError with the path and the reason.
+    mode: None keeps L, RGB and RGBA as they are (other modes become RGB or RGBA, 16-bit gray is scaled to
+    8 bits); "L", "RGB" or "RGBA" converts. The EXIF orientation is applied, so the array is the photo as
+    it is displayed. Raises ImageReadError with the path and the reason.
     """
     path = Path(path)
     try:
@@ -31,10 +32,11 @@ def read_image(path, mode=None):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 img.load()
-                if mode is None:
-                    mode = img.mode if img.mode in ("L", "RGB", "RGBA") else (
-                        "RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
-                return np.asarray(img.convert(mode))
+                frames = getattr(img, "n_frames", 1)
+                upright = ImageOps.exif_transpose(img)  # as the photo is displayed (EXIF orientation)
+        if frames > 1:
+            warnings.warn(f"{path}: an animated image of {frames} frames; only the first is used", stacklevel=2)
+        return pil_to_array(upright, mode)
     except FileNotFoundError:
         raise ImageReadError(f"{path}: no such file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:

@@ -231,3 +231,15 @@ def test_vividness_calibration_picks_a_safe_vivid_end_and_a_default():
     assert [s["vividness"] for s in table["scale"]][:3] == [0.0, 0.1, 0.2]
     with pytest.raises(ValueError, match="needs an ab-bins model"):
         vividness.calibrate(trained("lab"), photos)
+
+
+def test_colorize_cli_never_replaces_an_existing_file_unasked(tmp_path):
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "holiday.jpg")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "holiday.png").write_bytes(b"the user's own file")
+    done = run_module("colorcore.colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--quiet")
+    assert done.returncode == 2 and "already exists" in done.stderr and "--overwrite" in done.stderr
+    assert (tmp_path / "out" / "holiday.png").read_bytes() == b"the user's own file"
+    done = run_module("colorcore.colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--overwrite", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert np.asarray(Image.open(tmp_path / "out" / "holiday.png")).shape == (4, 4, 3)

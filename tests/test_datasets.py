@@ -155,3 +155,50 @@ def test_split_is_the_seeds_and_reproducible():
 def test_sample_photo_tiles_are_offline_colour_tiles():
     tiles = datasets.sample_photo_tiles(32)
     assert tiles.shape[1:] == (32, 32, 3) and len(tiles) > 100
+
+
+def test_read_image_scales_16_bit_gray_and_follows_exif_orientation(tmp_path):
+    from PIL import Image
+
+    from colorcore.io import read_image
+
+    ramp = (np.arange(32 * 16).reshape(32, 16) * 128).astype(np.uint16)  # 0 .. 65408
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    got = read_image(tmp_path / "deep.png")
+    assert got.dtype == np.uint8 and got.shape == (32, 16)
+    np.testing.assert_array_equal(got, np.rint(ramp / 257).astype(np.uint8))  # scaled, not clipped
+    assert read_image(tmp_path / "deep.png", "RGB").shape == (32, 16, 3)
+    photo = np.zeros((10, 20, 3), np.uint8)
+    photo[0, 0] = 255  # a white corner, top left as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
+    Image.fromarray(photo).save(tmp_path / "portrait.jpg", exif=exif, quality=100)
+    shown = read_image(tmp_path / "portrait.jpg")
+    assert shown.shape == (20, 10, 3) and shown[0, -1].min() > 200  # upright: the corner is now top right
+
+
+def test_read_image_warns_about_animated_images(tmp_path):
+    from PIL import Image
+
+    from colorcore.io import read_image
+
+    frames = [Image.fromarray(np.full((6, 6), v, np.uint8)) for v in (10, 200)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    with pytest.warns(UserWarning, match="2 frames; only the first is used"):
+        assert read_image(tmp_path / "anim.gif").shape[:2] == (6, 6)
+
+
+@pytest.mark.parametrize("mode, value, want", [("CMYK", (0, 255, 255, 0), (255, 0, 0)), ("P", None, None),
+                                               ("YCbCr", (76, 85, 255), (254, 0, 0))])
+def test_pil_images_in_other_modes_are_converted_not_read_raw(mode, value, want):
+    from PIL import Image
+
+    from colorcore.images import as_float_image
+
+    if mode == "P":
+        image = Image.fromarray(np.full((4, 4, 3), (0, 128, 255), np.uint8)).convert("P", palette=Image.Palette.ADAPTIVE)
+        want = (0, 128, 255)
+    else:
+        image = Image.new(mode, (4, 4), value)
+    floats, _, _ = as_float_image(image)
+    np.testing.assert_allclose(floats[0, 0] * 255, want, atol=2)
