@@ -135,9 +135,9 @@ class Colorizer:
             rng = np.random.default_rng([seed, start])
             features, colours = [], []
             for image in images[start:start + PAIRS_BLOCK]:
-                image = np.asarray(image)
+                photo = as_rgb_floats(image)  # the same checks as colorize(): uint8, or floats in [0, 1]
                 for _ in range(copies):
-                    rgb = image / 255.0 if image.dtype == np.uint8 else np.asarray(image, dtype=np.float64)
+                    rgb = photo
                     if augment is not None:
                         rgb = augment(rgb, rng)
                     rgb = self.working_rgb(rgb)

@@ -194,10 +194,20 @@ def load_cifar(name="cifar-100", classes=None, data=None, download_missing=True,
         batch = batches[member]
         try:
             labels = np.asarray(batch[spec["labels"]])
+            data = np.asarray(batch["data"])
+            # The official batches hold uint8 pixel rows of 3 x 32 x 32 and one label per row; anything
+            # else would be silently wrapped or cut by a cast or give an IndexError below.
+            if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+                raise ValueError(f"pixel data must be uint8 rows of 3072 values, got {data.dtype} {data.shape}")
+            if labels.shape != (len(data),):
+                raise ValueError(f"{len(data)} images but {labels.size} labels")
             chosen = np.isin(labels, list(wanted_fine))
             if wanted_coarse:
-                chosen |= np.isin(np.asarray(batch["coarse_labels"]), list(wanted_coarse))
-            data_rows = np.asarray(batch["data"], dtype=np.uint8)[chosen]
+                coarse_labels = np.asarray(batch["coarse_labels"])
+                if coarse_labels.shape != (len(data),):
+                    raise ValueError(f"{len(data)} images but {coarse_labels.size} coarse labels")
+                chosen |= np.isin(coarse_labels, list(wanted_coarse))
+            data_rows = data[chosen]
         except (KeyError, ValueError, TypeError) as err:
             raise DatasetError(f"{path}:{member}: not a CIFAR batch ({err})") from None
         images.append(data_rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))

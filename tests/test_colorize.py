@@ -243,3 +243,13 @@ def test_colorize_cli_never_replaces_an_existing_file_unasked(tmp_path):
     done = run_module("colorcore.colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--overwrite", "--quiet")
     assert done.returncode == 0, done.stderr
     assert np.asarray(Image.open(tmp_path / "out" / "holiday.png")).shape == (4, 4, 3)
+
+
+@pytest.mark.parametrize("photos, message", [
+    (np.full((2, 6, 6, 3), 200.0), "outside \\[0, 1\\]"),
+    (np.full((2, 6, 6, 3), 300, np.uint16), "must be uint8 or float"),
+])
+def test_fit_refuses_photos_that_colorize_would_refuse(photos, message):
+    model = Colorizer.new(hidden=(4,))
+    with pytest.raises((ValueError, TypeError), match=message):
+        model.fit(photos, photos, TrainConfig(max_epochs=1, rounds=1), progress=False)

@@ -202,3 +202,17 @@ def test_pil_images_in_other_modes_are_converted_not_read_raw(mode, value, want)
         image = Image.new(mode, (4, 4), value)
     floats, _, _ = as_float_image(image)
     np.testing.assert_allclose(floats[0, 0] * 255, want, atol=2)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda b: dict(b, data=b["data"].astype(np.int64)), "must be uint8 rows"),
+    (lambda b: dict(b, data=b["data"].astype(np.float64)), "must be uint8 rows"),
+    (lambda b: dict(b, data=b["data"][:, :100]), "must be uint8 rows"),
+    (lambda b: dict(b, fine_labels=b["fine_labels"][:-3]), "images but"),
+])
+def test_malformed_cifar_batches_are_refused_not_cast(tmp_path, change, message):
+    members = cifar100_members()
+    members["train"] = pickle.dumps(change(pickle.loads(members["train"])), protocol=2)
+    archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz", members)
+    with pytest.raises(datasets.DatasetError, match=message):
+        datasets.load_cifar("cifar-100", ["trees"], archive, download_missing=False, progress=False)
