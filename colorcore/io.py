@@ -100,6 +100,8 @@ def write_image(path, image):
 # format, version, layer sizes, activations, and the colorizer's settings). No pickle anywhere.
 
 MODEL_FORMAT = "colorcore-model"
+MAX_PARAMS_BYTES = 1 << 30   # 1 GiB of weights (the shipped model has 0.25 MB)
+MAX_HEADER_BYTES = 1 << 24   # 16 MiB of JSON
 MODEL_VERSION = 2            # 2: feature pipelines and targets; 1: the seed release (window, rgb/lab)
 READABLE_VERSIONS = (1, 2)
 
@@ -127,6 +129,22 @@ def load_model_file(path):
 
     path = Path(path)
     try:
+        # Sizes first, from the zip directory: a small file must not unpack into gigabytes before it is
+        # refused (a zip bomb), nor a forged header nest deep enough to exhaust the JSON parser.
+        try:
+            listing = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            with open(path, "rb") as f:
+                start = f.read(4)
+            if start and not start.startswith(b"PK"):  # .npz files are zip archives
+                raise ModelFileError(f"{path}: not a colorcore model (not an .npz archive)") from None
+            raise
+        with listing:
+            for info in listing.infolist():
+                limit = MAX_HEADER_BYTES if info.filename.startswith("header") else MAX_PARAMS_BYTES
+                if info.file_size > limit:
+                    raise ModelFileError(f"{path}: member {info.filename} would unpack to {info.file_size:,} bytes "
+                                         f"(the limit is {limit:,}); not a colorcore model")
         with np.load(path, allow_pickle=False) as archive:
             if set(archive.files) != {"params", "header"}:
                 raise ModelFileError(f"{path}: not a colorcore model (holds {sorted(archive.files)})")
@@ -141,8 +159,8 @@ def load_model_file(path):
         raise ModelFileError(f"{path}: unreadable or truncated model file ({err})") from None
     try:
         header = json.loads(str(header_text))
-    except json.JSONDecodeError:
-        raise ModelFileError(f"{path}: model header is not valid JSON") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise ModelFileError(f"{path}: model header is not valid JSON (or nested too deeply)") from None
     if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path}: not a colorcore model file")
     if header.get("version") not in READABLE_VERSIONS:

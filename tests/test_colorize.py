@@ -253,3 +253,21 @@ def test_fit_refuses_photos_that_colorize_would_refuse(photos, message):
     model = Colorizer.new(hidden=(4,))
     with pytest.raises((ValueError, TypeError), match=message):
         model.fit(photos, photos, TrainConfig(max_epochs=1, rounds=1), progress=False)
+
+
+def test_zip_bombs_and_deep_headers_are_refused_before_unpacking(tmp_path, monkeypatch):
+    import zipfile
+
+    from colorcore import io
+
+    monkeypatch.setattr(io, "MAX_PARAMS_BYTES", 1 << 20)  # the same check as at 1 GiB, with a smaller bomb
+    bomb = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("params.npy", bytes(4 << 20))  # 4 MiB of zeros, a few KB on disk
+        archive.writestr("header.npy", b"x")
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(ModelFileError, match="would unpack to 4,194,304 bytes"):
+        Colorizer.load(bomb)
+    np.savez(tmp_path / "deep.npz", params=np.zeros(3, np.float32), header=np.array("[" * 100_000 + "]" * 100_000))
+    with pytest.raises(ModelFileError, match="nested too deeply"):
+        Colorizer.load(tmp_path / "deep.npz")
