@@ -5,6 +5,7 @@ from PIL import Image
 
 import colorcore as cc
 from colorcore.colorizer import Colorizer
+from colorcore.extractors import FeaturePipeline
 from colorcore.features import to_gray
 from colorcore.io import ModelFileError, save_model
 from colorcore.training import TrainConfig
@@ -45,7 +46,8 @@ def test_seed_release_model_files_load_as_the_seed_preset(tmp_path):
     assert loaded.features.specs() == [{"name": "window", "radius": 1, "padding": "reflect"}]
     assert loaded.target.name == "rgb" and loaded.working_size is None
     gray = np.random.default_rng(0).random((5, 6))
-    want = np.clip(network.predict(cc.features.context_windows(gray, 1, "reflect")), 0, 1).reshape(5, 6, 3)
+    inputs = FeaturePipeline("window:radius=1,padding=reflect").extract(gray)
+    want = np.clip(network.predict(inputs), 0, 1).reshape(5, 6, 3)
     np.testing.assert_allclose(loaded.predict_gray(gray), want, rtol=1e-6)
 
 

@@ -1,4 +1,4 @@
-"""Gray conversion, context windows (kernel against NumPy twin) and the colour targets."""
+"""Gray conversion, context windows (kernel against NumPy twin), the colour targets and Lab decoding."""
 import warnings
 
 import numpy as np
@@ -9,8 +9,18 @@ from PIL import Image
 from skimage import color
 
 from colorcore import _windows, reference
-from colorcore.features import (GRAY_WEIGHTS, PADDINGS, context_windows, decode_output, encode_target, gray_lightness,
-                                keep_luma, to_gray)
+from colorcore.extractors import FeaturePipeline
+from colorcore.features import GRAY_WEIGHTS, PADDINGS, chroma_to_rgb, gray_lightness, keep_luma, to_gray
+from colorcore.targets import LabTarget, RGBTarget, target_from_spec
+
+
+def windows(image, radius, padding="edge"):
+    return FeaturePipeline(f"window:radius={radius},padding={padding}").extract(image)
+
+
+def lab_decode(gray, outputs):
+    """What a lab model's sigmoid outputs become: chroma on the gray image's lightness."""
+    return chroma_to_rgb(gray, LabTarget().chroma(outputs, gray.shape))
 
 
 @pytest.mark.kernel
@@ -31,20 +41,20 @@ def test_context_windows_kernel_matches_reference(h, w, radius, step, padding, c
 
 def test_context_window_layout_and_padding():
     image = np.arange(12, dtype=np.float32).reshape(3, 4)
-    windows = context_windows(image, radius=1)
-    np.testing.assert_array_equal(windows[5].reshape(3, 3), image[0:3, 0:3])  # pixel (1, 1): interior
-    np.testing.assert_array_equal(windows[0].reshape(3, 3), [[0, 0, 1], [0, 0, 1], [4, 4, 5]])  # edge padding
-    zero = context_windows(image, radius=1, padding="zero")
+    edge = windows(image, radius=1)
+    np.testing.assert_array_equal(edge[5].reshape(3, 3), image[0:3, 0:3])  # pixel (1, 1): interior
+    np.testing.assert_array_equal(edge[0].reshape(3, 3), [[0, 0, 1], [0, 0, 1], [4, 4, 5]])  # edge padding
+    zero = windows(image, radius=1, padding="zero")
     np.testing.assert_array_equal(zero[0].reshape(3, 3), [[0, 0, 0], [0, 0, 1], [0, 4, 5]])
-    reflect = context_windows(image, radius=1, padding="reflect")
+    reflect = windows(image, radius=1, padding="reflect")
     np.testing.assert_array_equal(reflect[0].reshape(3, 3), [[5, 4, 5], [1, 0, 1], [5, 4, 5]])
 
 
 def test_window_wider_than_the_image_works():
     image = np.array([[0.25, 0.75]], dtype=np.float32)
     for padding in PADDINGS:
-        windows = context_windows(image, radius=4, padding=padding)
-        assert windows.shape == (2, 81) and np.isfinite(windows).all()
+        wide = windows(image, radius=4, padding=padding)
+        assert wide.shape == (2, 81) and np.isfinite(wide).all()
 
 
 def test_gray_matches_pillow_luma():
@@ -56,20 +66,19 @@ def test_gray_matches_pillow_luma():
 @pytest.mark.parametrize("target", ["rgb", "lab"])
 def test_targets_round_trip(target):
     rgb = np.random.default_rng(1).random((8, 8, 3))
-    encoded = encode_target(rgb, target)
+    encoded = (RGBTarget() if target == "rgb" else LabTarget()).encode(rgb)
     assert encoded.min() >= 0 and encoded.max() <= 1
-    decoded = decode_output(to_gray(rgb), encoded, target)
     if target == "rgb":
-        np.testing.assert_allclose(decoded, rgb, atol=1e-12)
+        np.testing.assert_allclose(RGBTarget().rgb(encoded, (8, 8)), rgb, atol=1e-12)
     else:
         # Lightness comes from 601 luma, not from the true L*, so colours come back close, not exact.
-        assert np.abs(decoded - rgb).mean() < 0.05
+        assert np.abs(lab_decode(to_gray(rgb), encoded) - rgb).mean() < 0.05
 
 
 def test_lab_output_keeps_the_input_lightness_exactly():
     gray = np.random.default_rng(2).random((10, 10))
     wild_chroma = np.random.default_rng(3).random((100, 2))  # any prediction, even saturated colours
-    rgb = decode_output(gray, wild_chroma, "lab")
+    rgb = lab_decode(gray, wild_chroma)
     assert rgb.min() >= 0 and rgb.max() <= 1
     np.testing.assert_allclose(to_gray(rgb), gray, atol=1e-12)
 
@@ -81,7 +90,7 @@ def test_saturated_lab_predictions_decode_without_a_warning():
     chroma = np.tile([0.5, 1.0], (64, 1))  # a* 0, b* at its largest
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rgb = decode_output(gray, chroma, "lab")
+        rgb = lab_decode(gray, chroma)
     assert not caught
     lab = np.stack([gray_lightness(gray), np.zeros((8, 8)), np.full((8, 8), 128.0)], axis=-1)
     with warnings.catch_warnings(record=True) as caught:
@@ -93,11 +102,11 @@ def test_saturated_lab_predictions_decode_without_a_warning():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown padding 'wrap'"):
-        context_windows(np.zeros((3, 3)), padding="wrap")
+        windows(np.zeros((3, 3)), 2, padding="wrap")
     with pytest.raises(ValueError, match="radius"):
-        context_windows(np.zeros((3, 3)), radius=-1)
+        windows(np.zeros((3, 3)), radius=-1)
     with pytest.raises(ValueError, match="unknown target"):
-        encode_target(np.zeros((2, 2, 3)), "hsv")
+        target_from_spec("hsv")
 
 
 @pytest.mark.kernel
@@ -105,8 +114,6 @@ def test_bad_arguments():
        spread=st.sampled_from([1.0, 60.0, 200.0]))
 @example(h=300, w=300, n_threads=2, seed=0, spread=80.0)  # big enough that both threads overlap in time
 def test_chroma_to_rgb_kernel_matches_skimage_and_keeps_the_luma(h, w, n_threads, seed, spread):
-    from colorcore.features import chroma_to_rgb
-
     rng = np.random.default_rng(seed)
     gray = rng.random((h, w))
     gray[0, 0] = rng.choice([0.0, 1.0])  # black and white pixels have no room for colour
