@@ -2,7 +2,7 @@
 learns colours that do not depend on where or how large things are (prediction is scale-free)."""
 import numpy as np
 
-from .upsample import resize
+from .upsample import shrink_rgb
 
 
 class Augment:
@@ -26,7 +26,7 @@ class Augment:
         scale = rng.uniform(lowest, 1)
         shape = max(1, round(ch * scale)), max(1, round(cw * scale))
         if shape != (ch, cw):
-            rgb = np.stack([resize(rgb[..., c], *shape, smooth=True) for c in range(3)], axis=-1)
+            rgb = shrink_rgb(rgb, *shape)
         return np.clip(rgb, 0, 1)
 
     def __repr__(self):

@@ -24,7 +24,7 @@ from .nn import MLP
 from .targets import check_vividness, target_from_spec
 from .threads import threads_for_now
 from .training import TrainConfig, fit
-from .upsample import guided_upsample, resize, working_shape
+from .upsample import guided_upsample, resize, shrink_rgb, working_shape
 
 BAND_ROWS = 64       # rows colorized at a time by local pipelines: bounds memory; bands run on parallel threads
 PAIRS_BLOCK = 64     # training photos prepared per task (each with its own seeded generator)
@@ -117,7 +117,7 @@ class Colorizer:
         shape = working_shape(h, w, self.working_size)
         if shape == (h, w):
             return rgb
-        return np.stack([resize(rgb[..., c], *shape, smooth=True) for c in range(3)], axis=-1)
+        return shrink_rgb(rgb, *shape)
 
     def training_pairs(self, images, pixels_per_image=None, augment=None, seed=0, copies=1):
         """Network inputs X and targets T from RGB photos (a stack or a list; uint8 or [0, 1] floats).

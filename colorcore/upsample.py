@@ -18,6 +18,11 @@ def resize(image, height, width, smooth):
     return np.asarray(out, dtype=np.float64)
 
 
+def shrink_rgb(rgb, height, width):
+    """(h, w, 3) RGB to (height, width, 3) by area averaging (resize of each channel)."""
+    return np.stack([resize(rgb[..., c], height, width, smooth=True) for c in range(3)], axis=-1)
+
+
 def working_shape(height, width, working_size):
     """The shape the network sees: the photo shrunk (never enlarged) so its longer side is working_size."""
     if not working_size or max(height, width) <= working_size:
