@@ -29,43 +29,44 @@ TEMPERATURE_GRID = (1.0, 0.8)
 SCALE_STEP = 0.1
 
 
-def _prepared(colorizer, photos, seed=0):
-    """[(gray, rgb, logits)] at the working size (where the network sees them), for at most
-    PIXELS_PER_PHOTO pixels of each photo (a seeded sample: the features see the whole photo, and pooled
-    error and colour statistics need only a sample)."""
-    rng = np.random.default_rng(seed)
-    prepared = []
-    for photo in photos:
-        rgb = colorizer.working_rgb(as_unit_floats(photo))
-        gray = colorizer.gray(rgb)
-        pixels = None
-        if gray.size > PIXELS_PER_PHOTO:
-            pixels = np.sort(rng.choice(gray.size, PIXELS_PER_PHOTO, replace=False))
-        X = colorizer.features.extract(gray, colorizer.network.dtype, pixels=pixels)
-        if pixels is not None:
-            gray, rgb = gray.reshape(-1)[pixels], rgb.reshape(-1, 3)[pixels]
-        prepared.append((gray.reshape(1, -1), rgb.reshape(1, -1, 3), colorizer.network_outputs(X)))
-    return prepared
+class _PhotoSet:
+    """One folder's validation photos at the working size, for at most PIXELS_PER_PHOTO pixels of each
+    (a seeded sample: the features see the whole photo, and pooled error and colour statistics need only
+    a sample), with the network's logits and what every reading is compared with, computed once."""
 
+    def __init__(self, colorizer, photos, seed=0):
+        rng = np.random.default_rng(seed)
+        self.photos = []
+        for photo in photos:
+            rgb = colorizer.working_rgb(as_unit_floats(photo))
+            gray = colorizer.gray(rgb)
+            pixels = None
+            if gray.size > PIXELS_PER_PHOTO:
+                pixels = np.sort(rng.choice(gray.size, PIXELS_PER_PHOTO, replace=False))
+            X = colorizer.features.extract(gray, colorizer.network.dtype, pixels=pixels)
+            if pixels is not None:
+                gray, rgb = gray.reshape(-1)[pixels], rgb.reshape(-1, 3)[pixels]
+            self.photos.append((gray.reshape(1, -1), rgb.reshape(1, -1, 3), colorizer.network_outputs(X)))
+        self.gray_squared = sum(float(np.sum((gray[..., None] - rgb) ** 2)) for gray, rgb, _ in self.photos)
+        self.original_colour = sum(colourfulness(rgb) for _, rgb, _ in self.photos)
 
-def _score(colorizer, prepared, rebalance, temperature):
-    """(PSNR margin over the gray image in dB, pooled colourfulness ratio) of one reading."""
-    squared = gray_squared = colour = original_colour = 0.0
-    for gray, rgb, logits in prepared:
-        chroma = colorizer.target.decode(logits, rebalance, temperature).reshape(*gray.shape, 2)
-        out = chroma_to_rgb(gray, chroma, colorizer.gray_weights, threads_for_now())
-        squared += float(np.sum((out - rgb) ** 2))
-        gray_squared += float(np.sum((gray[..., None] - rgb) ** 2))
-        colour += colourfulness(out)
-        original_colour += colourfulness(rgb)
-    # Guards for degenerate sets (gray photos only, or a perfect reading): no division by zero.
-    if squared == 0:
-        margin = float("inf")
-    elif gray_squared == 0:
-        margin = float("-inf")
-    else:
-        margin = float(10 * np.log10(gray_squared / squared))
-    return margin, (colour / original_colour if original_colour else float("nan"))
+    def score(self, colorizer, rebalance, temperature):
+        """{"margin_db": PSNR margin over the gray image, "colourfulness": pooled ratio} of one reading."""
+        squared = colour = 0.0
+        for gray, rgb, logits in self.photos:
+            chroma = colorizer.target.decode(logits, rebalance, temperature).reshape(*gray.shape, 2)
+            out = chroma_to_rgb(gray, chroma, colorizer.gray_weights, threads_for_now())
+            squared += float(np.sum((out - rgb) ** 2))
+            colour += colourfulness(out)
+        # Guards for degenerate sets (gray photos only, or a perfect reading): no division by zero.
+        if squared == 0:
+            margin = float("inf")
+        elif self.gray_squared == 0:
+            margin = float("-inf")
+        else:
+            margin = float(10 * np.log10(self.gray_squared / squared))
+        ratio = colour / self.original_colour if self.original_colour else float("nan")
+        return {"margin_db": round(margin, 3), "colourfulness": round(ratio, 3)}
 
 
 def calibrate(colorizer, photo_sets, progress=None):
@@ -73,17 +74,18 @@ def calibrate(colorizer, photo_sets, progress=None):
     table of what was measured (for metrics.json)."""
     if colorizer.target.name != "ab-bins":
         raise ValueError(f"vividness calibration needs an ab-bins model, not {colorizer.target.name}")
-    sets = {name: _prepared(colorizer, photos) for name, photos in photo_sets.items() if len(photos)}
+    sets = {name: _PhotoSet(colorizer, photos) for name, photos in photo_sets.items() if len(photos)}
     if not sets:
         raise ValueError("vividness calibration needs validation photos")
     target = colorizer.target
+
+    def scores(rebalance, temperature):
+        return {name: photo_set.score(colorizer, rebalance, temperature) for name, photo_set in sets.items()}
+
     ends = []
     for rebalance in REBALANCE_GRID:
         for temperature in TEMPERATURE_GRID:
-            scores = {name: _score(colorizer, p, rebalance, temperature) for name, p in sets.items()}
-            ends.append({"rebalance": rebalance, "temperature": temperature,
-                         **{name: {"margin_db": round(m, 3), "colourfulness": round(c, 3)}
-                            for name, (m, c) in scores.items()}})
+            ends.append({"rebalance": rebalance, "temperature": temperature, **scores(rebalance, temperature)})
             if progress:
                 progress(ends[-1])
     safe = [e for e in ends if all(e[name]["margin_db"] >= SAFETY_DB for name in sets)]
@@ -92,12 +94,8 @@ def calibrate(colorizer, photo_sets, progress=None):
     else:  # a weak model: the reading that loses least against the gray image
         best = max(ends, key=lambda e: min(e[name]["margin_db"] for name in sets))
     target.vivid_rebalance, target.vivid_temperature = best["rebalance"], best["temperature"]
-    scale = []
-    for v in np.round(np.arange(0, 1 + SCALE_STEP / 2, SCALE_STEP), 2):
-        rebalance, temperature = v * target.vivid_rebalance, 1 - v * (1 - target.vivid_temperature)
-        scores = {name: _score(colorizer, p, rebalance, temperature) for name, p in sets.items()}
-        scale.append({"vividness": float(v), **{name: {"margin_db": round(m, 3), "colourfulness": round(c, 3)}
-                                                 for name, (m, c) in scores.items()}})
+    scale = [{"vividness": float(v), **scores(v * target.vivid_rebalance, 1 - v * (1 - target.vivid_temperature))}
+             for v in np.round(np.arange(0, 1 + SCALE_STEP / 2, SCALE_STEP), 2)]
     colorizer.vividness = max(s["vividness"] for s in scale if all(
         s[name]["margin_db"] >= scale[0][name]["margin_db"] - DEFAULT_COST_DB for name in sets))
     return {"vivid_end": {"rebalance": target.vivid_rebalance, "temperature": target.vivid_temperature},
