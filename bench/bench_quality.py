@@ -51,7 +51,6 @@ def main():
           + f" (gray photos left out); {machine_line()}")
     mean_ab = report.mean_chroma(train)
 
-    rows = {name: [] for name in tests}
     scored = []
     for label, model in models:
         settings = [model.vividness]
@@ -67,16 +66,15 @@ def main():
             scored.append(sk_rows)
     for name, photos in tests.items():
         start = time.perf_counter()
-        baseline, _, _ = report.evaluate(models[0][1], photos, mean_ab)
+        originals, _ = report.colour_photos(photos)  # the photo loader already left the gray ones out
+        baseline = report.baseline_scores(originals, mean_ab)
         gray = baseline["gray_baseline"]["psnr"]
         table = [("gray image", baseline["gray_baseline"]), ("mean training chroma", baseline["mean_chroma_baseline"])]
-        for label, model, vividness in scored:
-            scores, _, _ = report.evaluate(model, photos, mean_ab, vividness)
-            table.append((label, scores["model"]))
-        rows[name] = [(label, f"{q['psnr']:.2f}", f"{q['psnr'] - gray:+.2f}", f"{q['ssim']:.3f}",
-                       f"{q['colourfulness_ratio']:.2f}") for label, q in table]
+        table += [(label, report.model_scores(model, originals, vividness)[0]) for label, model, vividness in scored]
+        rows = [(label, f"{q['psnr']:.2f}", f"{q['psnr'] - gray:+.2f}", f"{q['ssim']:.3f}",
+                 f"{q['colourfulness_ratio']:.2f}") for label, q in table]
         print(f"\n## {name} test split ({len(photos)} photos, {time.perf_counter() - start:.0f} s)\n")
-        print_table(["model", "pooled PSNR dB", "vs gray", "mean SSIM", "colourfulness"], rows[name])
+        print_table(["model", "pooled PSNR dB", "vs gray", "mean SSIM", "colourfulness"], rows)
 
 
 def sklearn_rows(train, seed, pixels_per_image=100):

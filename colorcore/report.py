@@ -3,7 +3,7 @@ import numpy as np
 from skimage import color
 from skimage.metrics import structural_similarity
 
-from .features import chroma_to_rgb, to_gray
+from .features import GRAY_WEIGHTS, chroma_to_rgb, to_gray
 
 
 def colourfulness(rgb):
@@ -59,23 +59,38 @@ def mean_chroma(photos):
     return total / max(count, 1)
 
 
-def evaluate(colorizer, photos, mean_ab=(0.0, 0.0), vividness=None):
-    """metrics.json content for one test set: the colorizer and two baselines (the gray image; every pixel
-    the mean training chroma on its own lightness) on the photos that are not gray.
-    Returns (scores, predictions, originals)."""
+def colour_photos(photos):
+    """(the photos that are not gray, as [0, 1] floats; how many gray ones were left out)."""
     from .datasets import is_gray
 
     originals = [as_unit_floats(p) for p in photos if not is_gray(p)]
-    left_out = len(photos) - len(originals)
+    return originals, len(photos) - len(originals)
+
+
+def baseline_scores(originals, mean_ab=(0.0, 0.0), gray_weights=GRAY_WEIGHTS):
+    """The two baselines on colour photos: the gray image, and every pixel the mean training chroma on its
+    own lightness."""
+    grays = [to_gray(photo, gray_weights) for photo in originals]
+    mean_colour = [chroma_to_rgb(gray, np.broadcast_to(np.asarray(mean_ab, float), (*gray.shape, 2)), gray_weights)
+                   for gray in grays]
+    return {"gray_baseline": quality([gray_baseline(o) for o in originals], originals),
+            "mean_chroma_baseline": quality(mean_colour, originals)}
+
+
+def model_scores(colorizer, originals, vividness=None):
+    """(quality of the colorizer's predictions on colour photos, the predictions)."""
+    predicted = [colorizer.predict_gray(colorizer.gray(photo), vividness) for photo in originals]
+    return quality(predicted, originals), predicted
+
+
+def evaluate(colorizer, photos, mean_ab=(0.0, 0.0), vividness=None):
+    """metrics.json content for one test set: the colorizer and the two baselines on the photos that are
+    not gray. Returns (scores, predictions, originals)."""
+    originals, left_out = colour_photos(photos)
     if not originals:
         return {"note": "every test photo is gray; no colour metrics", "gray_photos_left_out": left_out}, [], []
-    grays = [colorizer.gray(photo) for photo in originals]
-    predicted = [colorizer.predict_gray(gray, vividness) for gray in grays]
-    mean_colour = [chroma_to_rgb(gray, np.broadcast_to(np.asarray(mean_ab, float), (*gray.shape, 2)),
-                                 colorizer.gray_weights) for gray in grays]
-    scores = {"model": quality(predicted, originals),
-              "gray_baseline": quality([gray_baseline(o) for o in originals], originals),
-              "mean_chroma_baseline": quality(mean_colour, originals),
+    model, predicted = model_scores(colorizer, originals, vividness)
+    scores = {"model": model, **baseline_scores(originals, mean_ab, colorizer.gray_weights),
               "gray_photos_left_out": left_out}
     return scores, predicted, originals
 
