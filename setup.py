@@ -12,7 +12,7 @@ import tempfile
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ["colour", "dense", "optim", "shuffle", "ssd", "windows"]
+KERNELS = ["affinity", "colour", "dense", "optim", "shuffle", "ssd", "windows"]
 DEBUG = os.environ.get("COLORCORE_DEBUG_CYTHON", "") not in ("", "0")
 
 

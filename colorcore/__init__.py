@@ -1,16 +1,18 @@
 """colorcore: fast, torch-free image colorization and Efros-Leung hole filling.
 
-The arithmetic runs in Cython kernels (colorcore._dense, _optim, _shuffle, _ssd, _windows); this package
+The arithmetic runs in Cython kernels (colorcore._dense, _optim, _shuffle, _ssd, _windows, _colour, _affinity); this package
 is the checked, documented façade over them.
 """
 from .colorizer import Colorizer, colorcore_model_info, colorize
 from .gradcheck import gradcheck
+from .hints import propagate_hints
 from .minibatch import train_epoch
 from .nn import MLP, Dense
 from .optim import SGD, Adam
 from .texture import fill_holes, synthesize
+from .transfer import transfer_colors
 
 __version__ = "0.1.0"
 
 __all__ = ["MLP", "Dense", "Adam", "SGD", "gradcheck", "train_epoch", "synthesize", "fill_holes", "Colorizer",
-           "colorize", "colorcore_model_info", "__version__"]
+           "colorize", "propagate_hints", "transfer_colors", "colorcore_model_info", "__version__"]

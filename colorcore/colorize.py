@@ -1,10 +1,13 @@
-"""Colorize images of any size: `python -m colorcore.colorize IN [IN ...] -o OUT [--model MODEL]`."""
+"""Colorize images of any size: `python -m colorcore.colorize IN [IN ...] -o OUT [--model MODEL]`, with
+colour hints painted by the user (`--hints`) or the colours of a reference photo (`--reference`)."""
+import argparse
 import sys
 from pathlib import Path
 
 from . import cli
 from .colorizer import Colorizer
 from .io import ImageReadError, check_image_path, read_image, write_image
+from .transfer import METHODS, transfer_colors
 
 
 def build_parser():
@@ -12,7 +15,13 @@ def build_parser():
         prog="python -m colorcore.colorize",
         description="Colorize images of any size with a trained colorcore model. Colour inputs are turned "
                     "gray first; outputs keep the input size.",
-        epilog="Example: python -m colorcore.colorize old.jpg scans/*.png -o colorized/")
+        epilog="Examples:\n"
+               "  python -m colorcore.colorize old.jpg scans/*.png -o colorized/\n"
+               "  python -m colorcore.colorize old.jpg --hints scribbles.png -o old_colour.png\n"
+               "  python -m colorcore.colorize old.jpg --reference holiday.jpg -o old_colour.png\n"
+               "A hint file is the photo's size, with the colours you want painted on a transparent layer "
+               "(RGBA PNG): where you painted, that colour wins; elsewhere the network's colours stay.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="+", type=Path, help="images to colorize")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="output folder (or a file name when there is one input)")
@@ -21,6 +30,14 @@ def build_parser():
     parser.add_argument("--vividness", type=float, metavar="V",
                         help="0 (safest colours, best PSNR) .. 1 (most vivid); default: the model's own "
                              "(models that predict colour distributions, as the shipped one)")
+    parser.add_argument("--hints", type=Path, metavar="PNG",
+                        help="colour hints for the (one) input: an RGBA image of its size, transparent except "
+                             "where you painted a colour")
+    parser.add_argument("--reference", type=Path, metavar="PHOTO",
+                        help="take the colours from this colour photo instead of the network")
+    parser.add_argument("--transfer", choices=METHODS, default="reinhard",
+                        help="with --reference: 'reinhard' matches global colour statistics, 'match' copies "
+                             "colours of matching neighbourhoods and spreads them (default: reinhard)")
     parser.add_argument("--overwrite", action="store_true", help="replace output files that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -35,12 +52,25 @@ def output_path(args, source):
 def main(argv=None):
     from tqdm.auto import tqdm
 
-    args = build_parser().parse_args(argv)
-    model = Colorizer.load(args.model)
-    vividness = model.check_vividness(args.vividness)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.hints and args.reference:
+        parser.error("--hints and --reference are two ways to choose colours; give one")
+    if args.hints and len(args.inputs) > 1:
+        parser.error("--hints belong to one photo; colorize one input at a time with them")
+    hints = read_image(args.hints) if args.hints else None
+    reference = read_image(args.reference, "RGB") if args.reference else None
+    model = None if reference is not None else Colorizer.load(args.model)
+    vividness = model.check_vividness(args.vividness) if model else None
+
+    def colorize(pixels):
+        if reference is not None:
+            return transfer_colors(pixels, reference, args.transfer)
+        return model.predict(pixels, vividness, hints)
+
     targets = [output_path(args, source) for source in args.inputs]
     for source, target in zip(args.inputs, targets):
-        cli.refuse_overwriting_inputs(target, source)
+        cli.refuse_overwriting_inputs(target, source, args.hints, args.reference)
     clashes = sorted({str(t) for t in targets if targets.count(t) > 1})
     if clashes:
         raise ValueError(f"several inputs would be written to {clashes[0]}; colorize them into separate folders")
@@ -59,7 +89,7 @@ def main(argv=None):
             failures.append(str(err))
             print(f"warning: skipped {err}", file=sys.stderr)
             continue
-        write_image(target, model.predict(pixels, vividness))
+        write_image(target, colorize(pixels))
         written += 1
     print(f"colorized {written} image{'s' if written != 1 else ''} -> {args.output}"
           + (f" ({len(failures)} skipped)" if failures else ""))

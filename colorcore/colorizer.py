@@ -9,6 +9,7 @@ chroma there, and the chroma is brought back to full size guided by the full-res
 (colorcore.upsample). The output always has the input's lightness (its luma is the input gray).
 """
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 from . import reference
 from .extractors import FeaturePipeline
 from .features import GRAY_WEIGHTS, chroma_to_rgb, to_gray
+from .hints import with_prior
 from .images import as_float_image, to_uint8
 from .io import load_model_file, save_model
 from .losses import predict
@@ -172,14 +174,20 @@ class Colorizer:
             self.target.fit_prior(T)
         return fit(self.network, X, T, Xv, Tv, config or TrainConfig(), progress=progress).history
 
-    def predict(self, image, vividness=None):
+    def predict(self, image, vividness=None, hints=None):
         """Colorize one image of any size (a colour image is turned gray first).
 
         Returns RGB (H, W, 3) in the input's dtype (uint8 in, uint8 out; float in, float64 in [0, 1] out).
         vividness (ab-bins models only): 0 safest .. 1 most vivid; None uses the model's default.
+        hints: colours the user asks for at some pixels (see colorcore.hints.read_hints); they win near
+        where they are painted, the network's colours hold elsewhere.
         """
         gray = self.gray(as_rgb_floats(image))
-        out = self.predict_gray(gray, vividness)
+        if hints is None:
+            out = self.predict_gray(gray, vividness)
+        else:
+            chroma = with_prior(gray, self.predict_chroma(gray, vividness), hints)
+            out = chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now())
         return to_uint8(out) if np.asarray(image).dtype == np.uint8 else out
 
     def check_vividness(self, vividness):
@@ -192,23 +200,36 @@ class Colorizer:
     def predict_gray(self, gray, vividness=None, use_reference=False):
         """(H, W) gray in [0, 1] -> (H, W, 3) RGB floats. use_reference runs the features and the network
         through the NumPy twins of the kernels (colorcore/reference.py), for checking and benchmarks."""
+        gray = np.asarray(gray, dtype=np.float64)
+        if self.target.name == "rgb" and working_shape(*gray.shape, self.working_size) == gray.shape:
+            # the original assignment's models: their RGB as predicted
+            return self._predict_whole(gray, self.target.rgb, 3, use_reference)
+        chroma = self.predict_chroma(gray, vividness, use_reference)
+        return chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now(), use_reference)
+
+    def predict_chroma(self, gray, vividness=None, use_reference=False):
+        """(H, W) gray in [0, 1] -> (H, W, 2) the predicted Lab chroma (a*, b*) at full size."""
         vividness = self.check_vividness(vividness)
         gray = np.asarray(gray, dtype=np.float64)
         h, w = gray.shape
         shape = working_shape(h, w, self.working_size)
-        if self.features.local_reach is not None and shape == (h, w) and not use_reference:
-            return self._predict_in_bands(gray, vividness)
-        small = gray if shape == (h, w) else resize(gray, *shape, smooth=True)
-        outputs = self.network_outputs(self.features.extract(small, self.network.dtype, use_reference=use_reference),
+        to_chroma = partial(self.target.chroma, vividness=vividness)
+        if shape == (h, w):
+            return self._predict_whole(gray, to_chroma, 2, use_reference)
+        small = resize(gray, *shape, smooth=True)
+        chroma = self._predict_whole(small, to_chroma, 2, use_reference)
+        return guided_upsample(small, chroma, gray, map_channels=_parallel)
+
+    def _predict_whole(self, gray, convert, n_channels, use_reference):
+        """convert(network outputs, shape) for every pixel of gray, as (H, W, n_channels)."""
+        if self.features.local_reach is not None and not use_reference:
+            return self._predict_in_bands(gray, convert, n_channels)
+        outputs = self.network_outputs(self.features.extract(gray, self.network.dtype, use_reference=use_reference),
                                        use_reference)
-        if shape == (h, w) and self.target.name == "rgb":
-            return self.target.rgb(outputs, shape)
         chunks = range(0, len(outputs), CHUNK_PIXELS)
-        chroma = np.concatenate(_parallel(lambda s: self.target.chroma(
-            outputs[s:s + CHUNK_PIXELS], (len(outputs[s:s + CHUNK_PIXELS]),), vividness), chunks)).reshape(*shape, 2)
-        if shape != (h, w):
-            chroma = guided_upsample(small, chroma, gray, map_channels=_parallel)
-        return chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now(), use_reference)
+        return np.concatenate(_parallel(lambda s: convert(outputs[s:s + CHUNK_PIXELS],
+                                                          (len(outputs[s:s + CHUNK_PIXELS]),)), chunks)
+                              ).reshape(*gray.shape, n_channels)
 
     def network_outputs(self, X, use_reference=False):
         """What the network predicts for feature rows X (logits for a target that reads them): chunks on
@@ -224,12 +245,12 @@ class Colorizer:
             A = Z
         return A if raw else predict(self.network.loss, A)
 
-    def _predict_in_bands(self, gray, vividness):
+    def _predict_in_bands(self, gray, convert, n_channels):
         """Local features (windows only): bands of rows, each with `reach` rows of real context either side,
         so memory stays bounded at any image size."""
         h, w = gray.shape
         reach = self.features.local_reach
-        out = np.empty((h, w, 3))
+        out = np.empty((h, w, n_channels))
 
         def band(y0):
             top, bottom = max(0, y0 - reach), min(h, y0 + BAND_ROWS + reach)
@@ -237,11 +258,7 @@ class Colorizer:
             outputs = self.network.predict(self.features.extract(gray[top:bottom], self.network.dtype, n_threads=1),
                                            raw=self.target.reads_logits)
             outputs = outputs.reshape(bottom - top, w, -1)[y0 - top:y1 - top].reshape((y1 - y0) * w, -1)
-            if self.target.name == "rgb":
-                out[y0:y1] = self.target.rgb(outputs, (y1 - y0, w))
-            else:
-                chroma = self.target.chroma(outputs, (y1 - y0, w), vividness)
-                out[y0:y1] = chroma_to_rgb(gray[y0:y1], chroma, self.gray_weights)
+            out[y0:y1] = convert(outputs, (y1 - y0, w))
         _parallel(band, range(0, h, BAND_ROWS))
         return out
 
@@ -295,12 +312,15 @@ def colorcore_model_info(path=None):
 _DEFAULT = {}
 
 
-def colorize(image, model=None, *, vividness=None):
+def colorize(image, model=None, *, vividness=None, hints=None):
     """Colorize a gray (or colour, turned gray) image: numpy array or PIL image, any size.
 
     model: a Colorizer, a model file path, or None for the model shipped with colorcore.
     vividness: 0 (safest colours, best PSNR) .. 1 (most vivid); None is the model's measured default.
     Only models that predict colour distributions (target ab-bins, as the shipped one) take it.
+    hints: colours to use at some pixels: an RGBA image of the photo's size (alpha > 0 marks a hint, as
+    painted on a transparent layer) or a (mask, colours) pair; they spread along the photo's lightness
+    and the network colours the rest (colorcore.hints).
     """
     if not isinstance(model, Colorizer):
         key = None if model is None else Path(model).resolve()
@@ -308,4 +328,4 @@ def colorize(image, model=None, *, vividness=None):
             _DEFAULT.clear()
             _DEFAULT[key] = Colorizer.load(model)
         model = _DEFAULT[key]
-    return model.predict(image, vividness)
+    return model.predict(image, vividness, hints)

@@ -149,6 +149,63 @@ def chroma_to_rgb(gray, ab, rgb_from_xyz, white, weights, out, n_threads=1):
     out[...] = keep_luma(gray, np.clip(color.lab2rgb(lab), 0, 1), weights)
 
 
+# --- lightness affinities (pyx/affinity.pyx) --------------------------------------------------------
+
+# (dy, dx) of each pixel's forward neighbours, in the kernel's order
+FORWARD_NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _neighbourhoods(image):
+    """(H, W, 9) values of each pixel's 3x3 window, NaN where it leaves the image."""
+    padded = np.pad(image, 1, constant_values=np.nan)
+    return np.lib.stride_tricks.sliding_window_view(padded, (3, 3)).reshape(*image.shape, 9)
+
+
+def affinity_scales(lightness, out, n_threads=1):
+    """out = max(0.6 var(3x3 window), min squared difference to a neighbour / ln 100, 2e-6)."""
+    windows = _neighbourhoods(lightness)
+    neighbours = np.delete(windows, 4, axis=2)
+    squared = (neighbours - lightness[..., None]) ** 2
+    closest = np.where(np.isnan(squared).all(axis=2), 0.0, np.nanmin(np.nan_to_num(squared, nan=np.inf), axis=2))
+    out[...] = np.maximum(np.maximum(0.6 * np.nanvar(windows, axis=2), closest / np.log(100)), 2e-6)
+
+
+def affinity_weights(lightness, scales, out, n_threads=1):
+    """out[y, x, k] = exp(-2 (l_r - l_s)^2 / (scale_r + scale_s)), s the k-th forward neighbour; 0 outside."""
+    h, w = lightness.shape
+    out[...] = 0
+    for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
+        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
+        ns, nxs = slice(dy, h), slice(max(0, dx), w + min(0, dx))
+        d = lightness[ys, xs] - lightness[ns, nxs]
+        out[ys, xs, k] = np.exp(-2 * d * d / (scales[ys, xs] + scales[ns, nxs]))
+
+
+def affinity_matrix(weights):
+    """The symmetric (H W, H W) scipy.sparse matrix of the weights (flat index y * W + x)."""
+    from scipy import sparse
+
+    h, w = weights.shape[:2]
+    index = np.arange(h * w).reshape(h, w)
+    rows, cols, values = [], [], []
+    for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
+        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
+        ns, nxs = slice(dy, h), slice(max(0, dx), w + min(0, dx))
+        rows.append(index[ys, xs].ravel())
+        cols.append(index[ns, nxs].ravel())
+        values.append(weights[ys, xs, k].ravel())
+    rows, cols, values = np.concatenate(rows), np.concatenate(cols), np.concatenate(values)
+    upper = sparse.coo_matrix((values, (rows, cols)), shape=(h * w, h * w))
+    return (upper + upper.T).tocsr()
+
+
+def affinity_apply(weights, diagonal, values, out, n_threads=1):
+    """out[r, c] = diagonal[r] values[r, c] - sum_s W_rs values[s, c]."""
+    h, w, n = values.shape
+    flat = values.reshape(h * w, n)
+    out[...] = (diagonal.reshape(-1, 1) * flat - affinity_matrix(weights) @ flat).reshape(h, w, n)
+
+
 # --- texture matcher (pyx/ssd.pyx) ------------------------------------------------------------------
 
 def masked_ssd(sample, window, offset_rows, offset_cols, weights, values, out):
@@ -197,3 +254,75 @@ def grow_pixels(image, known, sample, usable, gaussian, pixel_rows, pixel_cols, 
             known[y + half, x + half] = 1
             filled += 1
     return filled
+
+
+def affinity_residual(weights, diagonal, rhs, values, out, n_threads=1):
+    """out = rhs - A values (A as in affinity_apply)."""
+    affinity_apply(weights, diagonal, values, out)
+    out[...] = rhs - out
+
+
+def affinity_smooth(weights, diagonal, free, rhs, values, omega, out, n_threads=1):
+    """out = values + omega free (rhs - A values) / diagonal."""
+    affinity_residual(weights, diagonal, rhs, values, out)
+    out[...] = values + (omega * free / diagonal)[..., None] * out
+
+
+def coarsen_affinities(weights, diagonal, free, coarse_weights, coarse_diagonal):
+    """P^T A P for P spreading each 2x2 block's value over its free pixels (adds into the coarse arrays)."""
+    h, w = diagonal.shape
+    hc, wc = coarse_diagonal.shape
+    block = (np.arange(h)[:, None] // 2) * wc + np.arange(w)[None, :] // 2
+    P = _block_spreading(block, free, hc * wc)
+    A = _sparse_diags(diagonal.ravel()) - affinity_matrix(weights)
+    coarse = (P.T @ A @ P).tocsr()
+    coarse_diagonal += coarse.diagonal().reshape(hc, wc)
+    for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
+        for Y in range(hc):
+            for X in range(wc):
+                if 0 <= Y + dy < hc and 0 <= X + dx < wc:
+                    coarse_weights[Y, X, k] -= coarse[Y * wc + X, (Y + dy) * wc + X + dx]
+
+
+def _block_spreading(block, free, n_blocks):
+    from scipy import sparse
+
+    rows = np.arange(block.size)
+    return sparse.csr_matrix((free.ravel().astype(np.float64), (rows, block.ravel())), shape=(block.size, n_blocks))
+
+
+def _sparse_diags(values):
+    from scipy import sparse
+
+    return sparse.diags(values)
+
+
+def block_sums(fine, coarse, n_threads=1):
+    """coarse[Y, X] = the sum of fine over the 2x2 block at (2Y, 2X), clipped at the edge."""
+    h, w = fine.shape[:2]
+    padded = np.pad(fine, [(0, h % 2), (0, w % 2), (0, 0)])
+    coarse[...] = padded[0::2, 0::2] + padded[1::2, 0::2] + padded[0::2, 1::2] + padded[1::2, 1::2]
+
+
+def block_spread_add(coarse, free, scale, fine, n_threads=1):
+    """fine[y, x] += scale free[y, x] coarse[y // 2, x // 2]."""
+    h, w = fine.shape[:2]
+    spread = np.repeat(np.repeat(coarse, 2, axis=0), 2, axis=1)[:h, :w]
+    fine += scale * free[..., None] * spread
+
+
+def cg_update(x, residual, direction, product, step, n_threads=1):
+    """x += step[c] direction; residual -= step[c] product."""
+    x += step * direction
+    residual -= step * product
+
+
+def cg_direction(direction, z, beta, n_threads=1):
+    """direction = z + beta[c] direction."""
+    direction[...] = z + beta * direction
+
+
+def dot_and_largest(a, b, dots):
+    """dots[c] = sum of a[..., c] b[..., c]; returns max |b|."""
+    dots[...] = np.einsum("hwc,hwc->c", a, b)
+    return float(np.abs(b).max()) if b.size else 0.0
