@@ -15,6 +15,14 @@ def as_float_dtype(dtype):
     return dt
 
 
+def check_penalty(lam):
+    """The weight penalty lam as a float; ValueError unless it is finite and >= 0."""
+    value = float(lam)
+    if not (value >= 0 and np.isfinite(value)):
+        raise ValueError(f"lam (the weight penalty) must be a finite number >= 0, got {lam}")
+    return value
+
+
 def check_array(x, name, *, ndim, dtype, shape=None, finite=True):
     """Return x when it is a C-contiguous ndarray of `dtype` with `ndim` dims and the given shape.
 

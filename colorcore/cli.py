@@ -2,6 +2,7 @@
 and a clean stop on Ctrl-C."""
 import argparse
 import sys
+import warnings
 
 # Errors a user can cause with their arguments or files (FloatingPointError: training diverged at the
 # learning rate they chose); anything else is a bug and keeps its traceback.
@@ -15,8 +16,14 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def one_line_warning(message, category, filename, lineno, line=None):
+    return f"warning: {message}\n"
+
+
 def run(main, argv=None):
-    """Run main(argv); turn user errors into `prog: error: ...` and exit 2, Ctrl-C into exit 130."""
+    """Run main(argv); turn user errors into `prog: error: ...` and exit 2, Ctrl-C into exit 130.
+    Warnings (a skipped file, an animated image) print as one line, without Python's source location."""
+    warnings.formatwarning = one_line_warning
     try:
         return main(argv)
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import cli
 from .colorizer import Colorizer
-from .io import ImageReadError, check_image_path, read_image, write_image
+from .io import IMAGE_SUFFIXES, ImageReadError, check_image_path, read_image, write_image
 from .transfer import METHODS, transfer_colors
 
 
@@ -45,7 +45,13 @@ def build_parser():
 
 def output_path(args, source):
     if len(args.inputs) == 1 and args.output.suffix:
+        if args.output.suffix.lower() == ".pgm":
+            raise ValueError(f"-o {args.output}: .pgm holds gray images only; colorized images need .png, .jpg "
+                             "or .ppm")
         return check_image_path(args.output)
+    if args.output.suffix.lower() in IMAGE_SUFFIXES and not args.output.is_dir():
+        raise ValueError(f"-o {args.output} names one image, but there are {len(args.inputs)} inputs; "
+                         "give a folder to -o")
     return args.output / (source.stem + ".png")
 
 

@@ -20,6 +20,9 @@ from tqdm.auto import tqdm
 
 from .io import IMAGE_SUFFIXES, ImageReadError, atomic_path, read_image
 
+# The largest official member is CIFAR-100's train batch, about 155 MB.
+MAX_MEMBER_BYTES = 200 * 2**20
+
 CIFAR = {
     "cifar-100": dict(archive="cifar-100-python.tar.gz", folder="cifar-100-python",
                       url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
@@ -130,6 +133,13 @@ def locate_cifar(name, data=None, download_missing=True, progress=True, url=None
     return download(url or spec["url"], root / spec["archive"], spec["md5"], progress)
 
 
+def check_member_size(size, where):
+    """Refuse a CIFAR member larger than any official one before reading it (a zip bomb's payload)."""
+    if size > MAX_MEMBER_BYTES:
+        raise DatasetError(f"{where}: {size:,} bytes, more than any CIFAR file holds "
+                           f"({MAX_MEMBER_BYTES:,} at most); not a CIFAR archive")
+
+
 def read_cifar_members(path, name, members):
     """{member: unpickled dict} for the given members of a CIFAR archive or extracted folder."""
     spec = CIFAR[name]
@@ -140,6 +150,7 @@ def read_cifar_members(path, name, members):
             file = path / member
             if not file.is_file():
                 raise DatasetError(f"{file}: missing from the CIFAR folder")
+            check_member_size(file.stat().st_size, file)
             out[member] = safe_unpickle(file.read_bytes(), file)
         return out
     try:
@@ -147,7 +158,9 @@ def read_cifar_members(path, name, members):
             for member in members:
                 inside = f"{spec['folder']}/{member}"
                 try:
-                    handle = tar.extractfile(inside)  # read in memory: nothing is written to disk
+                    info = tar.getmember(inside)
+                    check_member_size(info.size, f"{path}:{inside}")
+                    handle = tar.extractfile(info)  # read in memory: nothing is written to disk
                 except KeyError:
                     handle = None
                 if handle is None:

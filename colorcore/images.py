@@ -53,6 +53,8 @@ def as_float_image(image, name="image"):
             raise ValueError(f"{name} has values outside [0, 1]; float images must be scaled to [0, 1]")
     else:
         raise TypeError(f"{name} must be uint8 or float in [0, 1], got dtype {array.dtype}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {'x'.join(map(str, array.shape))}); pass an image with pixels")
     if array.ndim == 2:
         floats = floats[:, :, None]
     elif array.ndim != 3 or not 1 <= array.shape[2] <= 4:

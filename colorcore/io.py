@@ -90,6 +90,8 @@ def write_image(path, image):
     pixels = to_uint8(image)
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]
+    if path.suffix.lower() == ".pgm" and pixels.ndim == 3:
+        raise ValueError(f"{path}: .pgm holds gray images only; write this colour image as .ppm or .png")
     with atomic_path(path) as tmp:
         Image.fromarray(pixels).save(tmp, format=Image.registered_extensions()[path.suffix.lower()])
     return path

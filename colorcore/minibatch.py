@@ -6,6 +6,7 @@ minibatches; other optimisers take the per-layer path.
 import numpy as np
 
 from . import _dense, _shuffle, reference
+from ._checks import check_penalty
 from .losses import loss_sum
 from .threads import available_threads
 from .optim import Adam
@@ -37,9 +38,7 @@ def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_re
     batch_size = int(batch_size)
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    lam = float(lam)
-    if not (lam >= 0 and np.isfinite(lam)):
-        raise ValueError(f"lam (the weight penalty) must be a finite number >= 0, got {lam}")
+    lam = check_penalty(lam)
     if optimizer.params is not model.params:
         raise ValueError("the optimizer was built for another model's parameters")
     n = X.shape[0]

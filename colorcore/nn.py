@@ -10,7 +10,7 @@ colorcore.losses. With the default squared error it is the seed's J = 1/(2m) sum
 import numpy as np
 
 from . import _dense
-from ._checks import as_float_dtype, check_array
+from ._checks import as_float_dtype, check_array, check_penalty
 from .activations import ACTIVATIONS, activation_code
 from .losses import LOSSES, loss_code, loss_sum, output_gradient, predict
 
@@ -200,6 +200,7 @@ class MLP:
     def cost(self, X, T, lam=0.0):
         """J = (1/m) sum_rows loss + lam/(2m) sum w^2; for the squared error the seed's
         J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2."""
+        lam = check_penalty(lam)
         Y = self.forward(X)
         self.check_targets(T, X.shape[0])
         m = max(X.shape[0], 1)

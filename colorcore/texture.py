@@ -21,6 +21,7 @@ MAX_ERROR = 0.3         # MaxErrThreshold: a match is accepted only below this e
 MAX_ERROR_GROWTH = 1.1  # ...which grows by this factor after a pass that filled nothing
 SEED_SIZE = 3           # side of the seed patch a synthesis starts from
 DTYPE = np.float32      # the grid the matcher works in; values are in [0, 1]
+MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before allocating them
 
 
 def gaussian_window(window, dtype=DTYPE):
@@ -129,6 +130,9 @@ def synthesize(sample, size, window=15, seed=0, progress=False, use_reference=Fa
     if int(height) != height or int(width) != width or min(height, width) < 1:
         raise ValueError(f"size must be positive integers (height, width), got {size!r}")
     height, width = int(height), int(width)
+    if height * width > MAX_TEXTURE_PIXELS:
+        raise ValueError(f"a {width}x{height} texture is {height * width / 1e6:.0f} megapixels; colorcore grows at "
+                         f"most {MAX_TEXTURE_PIXELS / 1e6:.0f} (one pixel at a time, it would take days)")
     window = check_window(window, floats.shape)
     rng = np.random.default_rng(seed)
     canvas = np.zeros((height, width, floats.shape[2]))

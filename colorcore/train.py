@@ -9,6 +9,7 @@ A run folder gets: model.npz (best weights so far, always loadable), config.json
 checkpoint.json (for --resume), validation_curve.png, test_grid*.png and metrics.json.
 """
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -22,6 +23,7 @@ from .colorizer import Colorizer
 from .extractors import parse_spec
 from .io import atomic_path, write_image
 from .presets import PRESETS, preset
+from .runfolder import run_folder
 from .targets import check_vividness
 from .training import FitResult, fit
 
@@ -185,10 +187,30 @@ def new_colorizer(recipe):
     return colorizer
 
 
+def data_fingerprint(sources):
+    """sha256 of every training and validation photo's pixels, in order: --resume checks the data is the
+    data the run started on."""
+    digest = hashlib.sha256()
+    for _, train, val, _ in sources:
+        for photo in list(train) + list(val):
+            digest.update(str(photo.shape).encode())
+            digest.update(photo.tobytes())
+    return digest.hexdigest()
+
+
+ARCHITECTURE_KEYS = ("layer_sizes", "hidden", "output", "loss", "dtype", "features", "working_size")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    run_dir = args.resume or args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    with run_folder(run_dir, create=not args.resume):
+        return train_in(run_dir, args, argv)
+
+
+def train_in(run_dir, args, argv):
+    """The training run of main(), in the run folder it holds."""
     if args.resume:
-        run_dir = args.resume
         try:
             saved = json.loads((run_dir / "config.json").read_text())
             checkpoint = json.loads((run_dir / "checkpoint.json").read_text())
@@ -201,19 +223,28 @@ def main(argv=None):
         args = build_parser().parse_args(saved["argv"] + ["--resume", str(run_dir)] + (["--quiet"] if args.quiet else []))
         recipe = recipe_from_args(args)
         colorizer = Colorizer.load(run_dir / "model.npz")
+        expected = new_colorizer(recipe).header()
+        if any(colorizer.header()[key] != expected[key] for key in ARCHITECTURE_KEYS):
+            raise ValueError(f"{run_dir}: model.npz does not match the run's config.json (another run's model?); "
+                             "start a new run")
+        print(f"resuming {run_dir} with its saved settings: {' '.join(saved['argv'])}", file=sys.stderr)
         start = FitResult(history=read_history(run_dir / "history.csv"), best_val=checkpoint["best_val"],
                           next_round=checkpoint["next_round"])
     else:
         recipe = recipe_from_args(args)
         colorizer = new_colorizer(recipe)
-        run_dir = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-        run_dir.mkdir(parents=True, exist_ok=True)
         start = None
         saved_argv = [str(a) for a in (sys.argv[1:] if argv is None else list(argv)) if a != "--quiet"]
-        write_json(run_dir / "config.json", {"argv": saved_argv, "recipe": asdict(recipe)})
+        saved = {"argv": saved_argv, "recipe": asdict(recipe)}
+        write_json(run_dir / "config.json", saved)
 
     started = time.perf_counter()
     sources = load_sources(args, recipe.skip_gray)
+    fingerprint = data_fingerprint(sources)
+    if args.resume and saved.get("data_sha256") not in (None, fingerprint):
+        raise ValueError(f"{run_dir}: the training photos changed since this run started; start a new run")
+    if not args.resume:
+        write_json(run_dir / "config.json", dict(saved, data_sha256=fingerprint))
     train = [photo for _, photos, _, _ in sources for photo in photos]
     val = [photo for _, _, photos, _ in sources for photo in photos]
     description = "; ".join(f"{name}: {len(tr)} train / {len(va)} val / {len(te)} test"

@@ -620,7 +620,7 @@ cdef enum:
     PATIENCE_SHARDS = 4
 
 
-def train_epoch(floating[:, ::1] X, floating[:, ::1] T, const Py_ssize_t[::1] order,
+def train_epoch(const floating[:, ::1] X, const floating[:, ::1] T, const Py_ssize_t[::1] order,
                 const Py_ssize_t[::1] sizes, const int[::1] activations, int loss,
                 floating[::1] params, floating[::1] m1, floating[::1] m2,
                 floating[::1] workspace, Py_ssize_t batch_size,

@@ -172,6 +172,8 @@ def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
     (["ok.png", "-o", "ok.png"], "would overwrite"),
     (["ok.png", "-o", "out.png", "--vividness", "2"], "vividness must be a number from 0 to 1"),
     (["ok.png", "-o", "out.png", "--vividness", "x"], "invalid float value"),
+    (["ok.png", "ok.png", "-o", "out.png"], "names one image, but there are 2 inputs"),
+    (["ok.png", "-o", "out.pgm"], ".pgm holds gray images only"),
 ])
 def test_colorize_cli_errors_exit_2(tmp_path, args, message):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
@@ -179,7 +181,7 @@ def test_colorize_cli_errors_exit_2(tmp_path, args, message):
     done = run_module("colorcore.colorize", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
-    assert not (tmp_path / "out.png").exists()
+    assert not (tmp_path / "out.png").exists() and not (tmp_path / "out.pgm").exists()
 
 
 def test_real_photos_smoke(shared_data):

@@ -216,3 +216,26 @@ def test_malformed_cifar_batches_are_refused_not_cast(tmp_path, change, message)
     archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz", members)
     with pytest.raises(datasets.DatasetError, match=message):
         datasets.load_cifar("cifar-100", ["trees"], archive, download_missing=False, progress=False)
+
+
+def test_an_oversized_member_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """A member larger than any official one (a zip bomb's payload) is refused from its header alone,
+    without reading it: here the limit is lowered to 1 MiB and the member holds 8 MiB."""
+    import tarfile
+
+    monkeypatch.setattr(datasets, "MAX_MEMBER_BYTES", 2**20)
+    members = cifar100_members()
+    members["train"] = bytes(8 * 2**20)
+    path = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz", members)
+    read, extract = [], tarfile.TarFile.extractfile
+
+    def recording_extract(self, member):
+        read.append(getattr(member, "name", member))
+        return extract(self, member)
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", recording_extract)
+    with pytest.raises(datasets.DatasetError, match="more than any CIFAR file holds"):
+        datasets.load_cifar("cifar-100", data=path, download_missing=False, progress=False)
+    assert read and not any(name.endswith("train") for name in read)
+    folder = write_cifar100_folder(tmp_path / "extracted", members)
+    with pytest.raises(datasets.DatasetError, match="more than any CIFAR file holds"):
+        datasets.read_cifar_members(folder, "cifar-100", ("train",))

@@ -8,7 +8,7 @@ import pytest
 from colorcore.colorizer import Colorizer
 from colorcore.training import TrainConfig, fit
 from colorcore.nn import MLP
-from cifar_fixtures import write_cifar100_archive
+from cifar_fixtures import cifar100_members, write_cifar100_archive
 
 FAST = ["--max-epochs", "3", "--rounds", "2", "--patience", "2", "--hidden", "8", "--batch-size", "64", "--quiet"]
 
@@ -62,8 +62,10 @@ def test_image_folders_keep_their_test_photos_apart(tmp_path):
         for i in range(count):
             size = (20 + i % 3 * 7, 16 + i % 2 * 9)  # photos of several sizes
             Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(tmp_path / "photos" / split / f"{i}.png")
+    (tmp_path / "photos" / "train" / "broken.png").write_bytes(b"not a png")
     done = train("--images", tmp_path / "photos", "-o", tmp_path / "run", *FAST, "--pixels-per-image", "40")
     assert done.returncode == 0, done.stderr
+    assert "warning: skipped" in done.stderr and "UserWarning" not in done.stderr
     assert "photos: " in done.stderr and "/ 5 test" in done.stderr
     scores = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["photos"]
     assert scores["model"]["images"] == 5
@@ -83,8 +85,16 @@ def test_resume_continues_the_remaining_rounds(tmp_path):
     assert refused.returncode == 2 and "give no other options" in refused.stderr
     resumed = train("--resume", run, "--quiet")
     assert resumed.returncode == 0, resumed.stderr
+    assert "with its saved settings: --data" in resumed.stderr
     rows = (run / "history.csv").read_text().splitlines()
     assert len(rows) > before and rows[-1].startswith("2,")
+    # the folder's model, config and data must agree
+    write_cifar100_archive(archive, cifar100_members(seed=5))
+    changed = train("--resume", run, "--quiet")
+    assert changed.returncode == 2 and "training photos changed" in changed.stderr
+    Colorizer.new(hidden=(3,)).save(run / "model.npz")
+    swapped = train("--resume", run, "--quiet")
+    assert swapped.returncode == 2 and "does not match the run's config.json" in swapped.stderr
 
 
 def test_fit_follows_the_schedule_and_keeps_the_best_weights():
@@ -135,6 +145,27 @@ def test_train_cli_bad_usage_exits_2(tmp_path, args, message):
     done = train(*args, "-o", tmp_path / "run", "--quiet", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "run").exists()  # a failed run leaves no empty run folder behind
+
+
+def test_a_run_folder_in_use_is_refused_and_stale_temporary_files_go(tmp_path):
+    from colorcore.runfolder import run_folder
+
+    run = tmp_path / "run"
+    run.mkdir()
+    stale = run / ".validation_curve.png.k2j3.part.png"  # what a SIGKILL during a write leaves
+    stale.write_bytes(b"half")
+    with run_folder(run):
+        assert not stale.exists()
+        done = train("--data", "nowhere.tar.gz", "--no-download", "-o", run, "--quiet")
+        assert done.returncode == 2 and "is in use by another training (pid" in done.stderr
+    assert run.exists()  # it was not created by the refused run, nor by this one
+
+
+def test_a_failed_run_without_o_leaves_no_timestamp_folder(tmp_path):
+    done = train("--data", "nowhere.tar.gz", "--no-download", "--quiet", cwd=tmp_path)
+    assert done.returncode == 2
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
 def test_train_cli_unknown_class_lists_the_valid_ones(tmp_path):
