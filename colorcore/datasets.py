@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
-from tqdm.auto import tqdm
 
 from .io import IMAGE_SUFFIXES, ImageReadError, atomic_path, read_image
+from .progress import progress_bar
 
 # The largest official member is CIFAR-100's train batch, about 155 MB.
 MAX_MEMBER_BYTES = 200 * 2**20
@@ -96,8 +96,8 @@ def download(url, destination, md5, progress=True, timeout=30):
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, atomic_path(destination) as tmp:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with open(tmp, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, disable=not progress,
-                                              desc=f"downloading {destination.name}") as bar:
+            with open(tmp, "wb") as out, progress_bar(total=total, unit="B", unit_scale=True, disable=not progress,
+                                                      desc=f"downloading {destination.name}") as bar:
                 for block in iter(lambda: response.read(1 << 16), b""):
                     out.write(block)
                     bar.update(len(block))
@@ -257,7 +257,7 @@ def load_image_folder(folder, size=32, skip_gray=False, progress=True, files=Non
     """
     files = image_files(folder) if files is None else files
     images, skipped = [], 0
-    for path in tqdm(files, desc=f"reading {folder}", unit="img", disable=not progress, leave=False):
+    for path in progress_bar(files, desc=f"reading {folder}", unit="img", disable=not progress, leave=False):
         try:
             pixels = read_image(path, mode="RGB")
         except ImageReadError as err:

@@ -54,20 +54,21 @@ def propagate(lightness, known, values, prior=None, prior_weight=0.0, tolerance=
     known = np.asarray(known, dtype=bool)
     values = np.asarray(values, dtype=np.float64)
     weights, degree = affinities(lightness, use_reference)
+    free = ~known
     if prior is None or prior_weight == 0:
-        prior, prior_weight = np.zeros_like(values), 0.0
+        prior_weight, rhs = 0.0, np.zeros_like(values)
         start = np.broadcast_to(values[known].mean(axis=0), values.shape).copy()
     else:
-        prior = np.asarray(prior, dtype=np.float64)
-        start = np.array(prior, order="C")
+        start = np.array(prior, dtype=np.float64, order="C")
+        rhs = prior_weight * start * free[..., None]
     start[known] = values[known]
-    free = ~known
     diagonal = np.where(known, 1.0, degree + prior_weight)  # known pixels: rows never used (zero there)
     residual = np.empty_like(start)
-    kernels.affinity_residual(weights, diagonal, prior_weight * prior * free[..., None], start, residual,
-                              threads_for_now())
+    kernels.affinity_residual(weights, diagonal, rhs, start, residual, threads_for_now())
     residual *= free[..., None]
+    del rhs
     fine = Level(free_couplings(weights, free), diagonal, free, kernels)
+    del weights, degree
     return conjugate_gradients(Multigrid(fine), start, residual, tolerance)
 
 
@@ -94,8 +95,8 @@ def conjugate_gradients(multigrid, x, residual, tolerance=TOLERANCE, max_iterati
 
 
 def free_couplings(weights, free):
-    """The weights with every coupling to a known pixel set to 0 (what the unknowns' system keeps)."""
-    out = np.array(weights)
+    """The weights with every coupling to a known pixel set to 0 (what the unknowns' system keeps), in place."""
+    out = weights
     h, w = free.shape
     for k, (dy, dx) in enumerate(reference.FORWARD_NEIGHBOURS):
         ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))

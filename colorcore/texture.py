@@ -10,11 +10,11 @@ A. A. Efros and T. K. Leung, "Texture synthesis by non-parametric sampling", ICC
 """
 import numpy as np
 from scipy import ndimage
-from tqdm.auto import tqdm
 
 from . import _ssd, reference
 from .images import as_float_image, from_float_image
 from .threads import threads_for_now
+from .progress import progress_bar
 
 MATCH_TOLERANCE = 0.1   # ErrThreshold: good matches lie within (1 + 0.1) of the best
 MAX_ERROR = 0.3         # MaxErrThreshold: a match is accepted only below this error...
@@ -82,7 +82,7 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
     max_error = MAX_ERROR
     core = (slice(half, -half or None), slice(half, -half or None))
     remaining = int((~known).sum())
-    with tqdm(total=remaining, disable=not progress, unit="px", desc="growing", leave=False) as bar:
+    with progress_bar(total=remaining, disable=not progress, unit="px", desc="growing", leave=False) as bar:
         while remaining:
             known_core = known_padded[core].astype(bool)
             frontier = ~known_core & ndimage.binary_dilation(known_core, structure=np.ones((3, 3), bool))

@@ -7,11 +7,11 @@ improved for 10 epochs; restart from the best weights with lr / 10; six rounds i
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .losses import loss_sum
 from .minibatch import train_epoch
 from .optim import Adam
+from .progress import progress_bar
 
 
 @dataclass
@@ -72,8 +72,8 @@ def fit(model, X, T, Xv, Tv, config, progress=True, start=None, on_improve=None,
             lr = config.lr / config.lr_decay ** round_index
             optimizer = Adam(model, lr=lr)
             stale = 0
-            bar = tqdm(range(config.max_epochs), desc=f"round {round_index + 1}/{config.rounds}", disable=not progress,
-                       leave=False, unit="epoch")
+            bar = progress_bar(range(config.max_epochs), desc=f"round {round_index + 1}/{config.rounds}",
+                               disable=not progress, leave=False, unit="epoch")
             for _ in bar:
                 rng = np.random.default_rng([config.seed, len(result.history)])
                 train_error = train_epoch(model, optimizer, X, T, config.batch_size, config.lam, rng)

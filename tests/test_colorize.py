@@ -155,7 +155,7 @@ def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
     for name, size in (("a.png", (20, 30)), ("b.jpg", (7, 9))):
         Image.fromarray(np.random.default_rng(0).integers(0, 256, size, dtype=np.uint8)).save(tmp_path / name)
     (tmp_path / "c.png").write_bytes(b"broken")
-    done = run_module("colorcore.colorize", tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.png",
+    done = run_module("colorcore", "colorize", tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.png",
                       "-o", tmp_path / "out", "--model", tmp_path / "m.npz", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "c.png" in done.stderr and "Traceback" not in done.stderr
@@ -178,7 +178,7 @@ def test_colorize_cli_many_files_skips_a_corrupt_one(tmp_path):
 def test_colorize_cli_errors_exit_2(tmp_path, args, message):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
     (tmp_path / "broken.png").write_bytes(b"broken")
-    done = run_module("colorcore.colorize", *args, cwd=tmp_path)
+    done = run_module("colorcore", "colorize", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "out.pgm").exists()
@@ -241,10 +241,10 @@ def test_colorize_cli_never_replaces_an_existing_file_unasked(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "holiday.jpg")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "holiday.png").write_bytes(b"the user's own file")
-    done = run_module("colorcore.colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--quiet")
+    done = run_module("colorcore", "colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--quiet")
     assert done.returncode == 2 and "already exists" in done.stderr and "--overwrite" in done.stderr
     assert (tmp_path / "out" / "holiday.png").read_bytes() == b"the user's own file"
-    done = run_module("colorcore.colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--overwrite", "--quiet")
+    done = run_module("colorcore", "colorize", tmp_path / "holiday.jpg", "-o", tmp_path / "out", "--overwrite", "--quiet")
     assert done.returncode == 0, done.stderr
     assert np.asarray(Image.open(tmp_path / "out" / "holiday.png")).shape == (4, 4, 3)
 

@@ -235,17 +235,17 @@ def test_cli_hints_and_reference(tmp_path):
     Image.fromarray(layer, "RGBA").save(tmp_path / "scribbles.png")
     Image.fromarray(layer[..., :3]).save(tmp_path / "no_alpha.png")
     Image.fromarray(np.dstack([photo[..., 0], photo[..., 1] // 2, photo[..., 2] // 3])).save(tmp_path / "ref.png")
-    done = run_module("colorcore.colorize", "old.png", "--hints", "scribbles.png", "-o", "out.png", cwd=tmp_path)
+    done = run_module("colorcore", "colorize", "old.png", "--hints", "scribbles.png", "-o", "out.png", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     out = np.asarray(Image.open(tmp_path / "out.png"))
     assert color.rgb2lab(out)[15:25, 3:9, 1].mean() > 20  # red where painted
-    done = run_module("colorcore.colorize", "old.png", "--reference", "ref.png", "--transfer", "match", "-o",
+    done = run_module("colorcore", "colorize", "old.png", "--reference", "ref.png", "--transfer", "match", "-o",
                       "ref_out.png", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for args, message in [(["--hints", "no_alpha.png"], "no alpha channel"),
                           (["--hints", "scribbles.png", "--reference", "ref.png"], "give one"),
                           (["--reference", "old.png"], "reference photo is gray"),
                           (["--hints", "missing.png"], "no such file")]:
-        done = run_module("colorcore.colorize", "old.png", *args, "-o", "bad.png", cwd=tmp_path)
+        done = run_module("colorcore", "colorize", "old.png", *args, "-o", "bad.png", cwd=tmp_path)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert not (tmp_path / "bad.png").exists()

@@ -159,7 +159,7 @@ def test_inpaint_cli_takes_the_hole_from_transparency(tmp_path):
 
 def test_synthesize_cli_round_trip(tmp_path):
     Image.fromarray(stripes()).save(tmp_path / "sample.png")
-    done = run_module("colorcore.synthesize", tmp_path / "sample.png", "--size", "30x20", "-o", tmp_path / "big.png",
+    done = run_module("colorcore", "synthesize", tmp_path / "sample.png", "--size", "30x20", "-o", tmp_path / "big.png",
                       "--window", 5, "--quiet")
     assert done.returncode == 0, done.stderr
     assert np.asarray(Image.open(tmp_path / "big.png")).shape == (20, 30)
@@ -177,7 +177,7 @@ def test_synthesize_cli_round_trip(tmp_path):
 def test_cli_bad_usage_exits_2_with_one_line(tmp_path, args, message):
     Image.fromarray(stripes()).save(tmp_path / "sample.png")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    done = run_module("colorcore.synthesize", *args, cwd=tmp_path)
+    done = run_module("colorcore", "synthesize", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr

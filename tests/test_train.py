@@ -180,7 +180,7 @@ def test_help_explains_the_data_sources():
 
 
 def test_diverged_training_is_a_one_line_error(capsys):
-    from colorcore import cli
+    from colorcore.cli import common as cli
 
     def diverging(argv):
         raise FloatingPointError("training diverged (non-finite error) at lr 10; use a smaller lr")

@@ -1,18 +1,18 @@
 """Synthesize a new texture image from a sample texture (Efros-Leung non-parametric sampling).
 
-    python -m colorcore.synthesize brick.png --size 128x128 -o brick_big.png [--window 15] [--seed 0]
+    colorcore synthesize brick.png --size 128x128 -o brick_big.png [--window 15] [--seed 0]
 
 The output is written only when the synthesis is complete.
 """
 from pathlib import Path
 
-from . import cli
-from .io import check_image_path, read_image, split_alpha, write_image
-from .texture import synthesize
+from . import common as cli
+from ..io import check_image_path, read_image, split_alpha, write_image
+from ..texture import synthesize
 
 
 def build_parser():
-    parser = cli.ArgumentParser(prog="python -m colorcore.synthesize", description=__doc__,
+    parser = cli.ArgumentParser(prog="colorcore synthesize", description=__doc__,
                                 formatter_class=cli.argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sample", type=Path, help="sample texture image (gray or RGB)")
     parser.add_argument("--size", type=cli.parse_size, required=True, help="output size WIDTHxHEIGHT, e.g. 128x128")

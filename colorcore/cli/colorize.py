@@ -1,31 +1,32 @@
-"""Colorize images of any size: `python -m colorcore.colorize IN [IN ...] -o OUT [--model MODEL]`, with
+"""Colorize images of any size: `colorcore colorize IN [IN ...] -o OUT [--model MODEL]`, with
 colour hints painted by the user (`--hints`) or the colours of a reference photo (`--reference`)."""
 import argparse
 import sys
 from pathlib import Path
 
-from . import cli
-from .colorizer import Colorizer
-from .io import IMAGE_SUFFIXES, ImageReadError, check_image_path, read_image, write_image
-from .transfer import METHODS, transfer_colors
+from . import common as cli
+from ..colorizer import Colorizer
+from ..io import IMAGE_SUFFIXES, ImageReadError, check_image_path, read_image, write_image
+from ..progress import progress_bar
+from ..transfer import METHODS, transfer_colors
 
 
 def build_parser():
     parser = cli.ArgumentParser(
-        prog="python -m colorcore.colorize",
+        prog="colorcore colorize",
         description="Colorize images of any size with a trained colorcore model. Colour inputs are turned "
                     "gray first; outputs keep the input size.",
         epilog="Examples:\n"
-               "  python -m colorcore.colorize old.jpg scans/*.png -o colorized/\n"
-               "  python -m colorcore.colorize old.jpg --hints scribbles.png -o old_colour.png\n"
-               "  python -m colorcore.colorize old.jpg --reference holiday.jpg -o old_colour.png\n"
+               "  colorcore colorize old.jpg scans/*.png -o colorized/\n"
+               "  colorcore colorize old.jpg --hints scribbles.png -o old_colour.png\n"
+               "  colorcore colorize old.jpg --reference holiday.jpg -o old_colour.png\n"
                "A hint file is the photo's size, with the colours you want painted on a transparent layer "
                "(RGBA PNG): where you painted, that colour wins; elsewhere the network's colours stay.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="+", type=Path, help="images to colorize")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="output folder (or a file name when there is one input)")
-    parser.add_argument("--model", type=Path, help="model file from python -m colorcore.train "
+    parser.add_argument("--model", type=Path, help="model file from colorcore train "
                                                    "(default: the model shipped with colorcore)")
     parser.add_argument("--vividness", type=float, metavar="V",
                         help="0 (safest colours, best PSNR) .. 1 (most vivid); default: the model's own "
@@ -56,8 +57,6 @@ def output_path(args, source):
 
 
 def main(argv=None):
-    from tqdm.auto import tqdm
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.hints and args.reference:
@@ -85,7 +84,7 @@ def main(argv=None):
         raise ValueError(f"{existing[0]} already exists{f' (and {len(existing) - 1} more)' if len(existing) > 1 else ''};"
                          " pass --overwrite to replace, or choose another -o")
     written, failures = 0, []
-    for source, target in tqdm(list(zip(args.inputs, targets)), desc="colorizing", unit="img",
+    for source, target in progress_bar(list(zip(args.inputs, targets)), desc="colorizing", unit="img",
                                disable=args.quiet or len(targets) == 1):
         try:
             pixels = read_image(source)
