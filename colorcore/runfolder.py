@@ -1,4 +1,4 @@
-"""A training run's folder, used by one training at a time.
+"""A run's folder (a training run's, or a batch colorization's output), used by one run at a time.
 
 python -m colorcore.train writes its model, history and metrics into a run folder and can be resumed
 from it. Two trainings writing into the same folder would leave one's model beside the other's config,
@@ -21,9 +21,10 @@ LOCK_NAME = ".lock"
 
 
 @contextlib.contextmanager
-def run_folder(path, create=True):
-    """Hold `path` for one training run: lock it, clear stale temporary files, and remove it again if
-    this run created it and fails before writing a model. ValueError when another run holds it."""
+def run_folder(path, create=True, discard_if_failed=True):
+    """Hold `path` for one run: lock it, clear stale temporary files (in subfolders too), and (with
+    discard_if_failed) remove it again if this run created it and fails before writing a model.
+    ValueError when another run holds it."""
     path = Path(path)
     created = create and not path.exists()
     if create:
@@ -38,18 +39,18 @@ def run_folder(path, create=True):
             except BlockingIOError:
                 lock.seek(0)
                 holder = lock.read().strip() or "another process"
-                raise ValueError(f"{path} is in use by another training ({holder}); wait for it to finish or "
+                raise ValueError(f"{path} is in use by another run ({holder}); wait for it to finish or "
                                  "choose another -o") from None
         lock.seek(0)
         lock.truncate()
         lock.write(f"pid {os.getpid()}")
         lock.flush()
-        for stale in path.glob(".*.part*"):  # left by a run that was killed while writing
+        for stale in path.rglob(".*.part*"):  # left by a run that was killed while writing
             with contextlib.suppress(OSError):
                 stale.unlink()
         yield path
     except BaseException:
-        if created and not (path / "model.npz").exists():
+        if discard_if_failed and created and not (path / "model.npz").exists():
             lock.close()
             shutil.rmtree(path, ignore_errors=True)
         raise

@@ -158,7 +158,7 @@ def test_a_run_folder_in_use_is_refused_and_stale_temporary_files_go(tmp_path):
     with run_folder(run):
         assert not stale.exists()
         done = train("--data", "nowhere.tar.gz", "--no-download", "-o", run, "--quiet")
-        assert done.returncode == 2 and "is in use by another training (pid" in done.stderr
+        assert done.returncode == 2 and "is in use by another run (pid" in done.stderr
     assert run.exists()  # it was not created by the refused run, nor by this one
 
 

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from . import common as cli
+from ..batch import colorize_folder
 from ..colorizer import Colorizer
 from ..io import IMAGE_SUFFIXES, ImageReadError, check_image_path, read_image, write_image
 from ..progress import progress_bar
@@ -20,12 +21,13 @@ def build_parser():
                "  colorcore colorize old.jpg scans/*.png -o colorized/\n"
                "  colorcore colorize old.jpg --hints scribbles.png -o old_colour.png\n"
                "  colorcore colorize old.jpg --reference holiday.jpg -o old_colour.png\n"
+               "  colorcore colorize scans/ -o colorized/ --recursive        (a whole archive, resumable)\n"
                "A hint file is the photo's size, with the colours you want painted on a transparent layer "
                "(RGBA PNG): where you painted, that colour wins; elsewhere the network's colours stay.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("inputs", nargs="+", type=Path, help="images to colorize")
+    parser.add_argument("inputs", nargs="+", type=Path, help="images to colorize, or one folder of them")
     parser.add_argument("-o", "--output", type=Path, required=True,
-                        help="output folder (or a file name when there is one input)")
+                        help="output folder (or a file name when there is one input image)")
     parser.add_argument("--model", type=Path, help="model file from colorcore train "
                                                    "(default: the model shipped with colorcore)")
     parser.add_argument("--vividness", type=float, metavar="V",
@@ -39,6 +41,16 @@ def build_parser():
     parser.add_argument("--transfer", choices=METHODS, default="reinhard",
                         help="with --reference: 'reinhard' matches global colour statistics, 'match' copies "
                              "colours of matching neighbourhoods and spreads them (default: reinhard)")
+    folders = parser.add_argument_group(
+        "folders", "Given a folder, colorize writes the same tree under -o with a manifest.jsonl of every file; "
+                   "run it again to resume: what is done is skipped, bad files are reported and skipped.")
+    folders.add_argument("--recursive", "-r", action="store_true", help="also colorize the subfolders")
+    folders.add_argument("--format", metavar="EXT", help="write this format (png, jpg, ...) instead of each input's")
+    folders.add_argument("--workers", type=int, metavar="N",
+                         help="worker processes (default: one per core), or Dask workers with --dask local")
+    folders.add_argument("--dask", metavar="ADDRESS",
+                         help="run on a Dask cluster: a scheduler address such as tcp://host:8786, or 'local' "
+                              "for one on this machine (needs pip install \"colorcore[distributed]\")")
     parser.add_argument("--overwrite", action="store_true", help="replace output files that already exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -59,6 +71,10 @@ def output_path(args, source):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if any(path.is_dir() for path in args.inputs):
+        return colorize_folder_command(parser, args)
+    if args.recursive or args.format or args.workers or args.dask:
+        parser.error("--recursive, --format, --workers and --dask are for a folder input")
     if args.hints and args.reference:
         parser.error("--hints and --reference are two ways to choose colours; give one")
     if args.hints and len(args.inputs) > 1:
@@ -99,6 +115,22 @@ def main(argv=None):
     print(f"colorized {written} image{'s' if written != 1 else ''} -> {args.output}"
           + (f" ({len(failures)} skipped)" if failures else ""))
     return 0 if written else 2
+
+
+def colorize_folder_command(parser, args):
+    if len(args.inputs) != 1:
+        parser.error("give one folder (or image files), not a mix")
+    if args.hints or args.reference:
+        parser.error("--hints and --reference work on single images, not folders")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    summary = colorize_folder(args.inputs[0], args.output, model=args.model, vividness=args.vividness,
+                              recursive=args.recursive, output_format=args.format, workers=args.workers,
+                              dask=args.dask, overwrite=args.overwrite, progress=not args.quiet)
+    ignored = f", {summary['ignored']} other files left alone" if summary["ignored"] else ""
+    print(f"colorized {summary['done']}, {summary['skipped']} done before, {summary['failed']} failed{ignored} "
+          f"-> {args.output} (manifest {summary['manifest']}, {summary['seconds']:.1f} s)")
+    return 0 if summary["done"] + summary["skipped"] or not summary["failed"] else 2
 
 
 if __name__ == "__main__":
