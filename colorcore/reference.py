@@ -221,7 +221,7 @@ def masked_ssd(sample, window, offset_rows, offset_cols, weights, values, out):
 
 
 def grow_pixels(image, known, sample, usable, gaussian, pixel_rows, pixel_cols, uniforms, match_tolerance, max_error,
-                offset_rows, offset_cols, weights, values, errors, n_threads=1):
+                offset_rows, offset_cols, weights, values, errors, n_threads=1, sources=None):
     """One pass of Efros & Leung over the listed pixels, in order; returns how many were filled.
 
     Same arguments as the kernel (pyx/ssd.pyx); the scratch arrays are used the same way; n_threads is
@@ -252,6 +252,48 @@ def grow_pixels(image, known, sample, usable, gaussian, pixel_rows, pixel_cols, 
         if errors[best_y, best_x] < max_error:
             image[:, y + half, x + half] = sample[:, best_y + half, best_x + half]
             known[y + half, x + half] = 1
+            if sources is not None:
+                sources[y, x] = best_y + half, best_x + half
+            filled += 1
+    return filled
+
+
+def grow_pixels_near(image, known, sources, usable, gaussian, pixel_rows, pixel_cols, guesses, radius, uniforms,
+                     match_tolerance, max_error, candidates, errors):
+    """grow_pixels with each pixel's search cut to the windows near its guess and its neighbours' sources
+    (see pyx/ssd.pyx); the image is its own sample. Returns how many were filled."""
+    w = gaussian.shape[0]
+    half = w // 2
+    h, width = sources.shape[:2]
+    filled = 0
+    for p in range(len(pixel_rows)):
+        y, x = pixel_rows[p], pixel_cols[p]
+        listed = []
+        wanted = []
+        if guesses[p, 0] >= 0:
+            wanted += [(guesses[p, 0] + i, guesses[p, 1] + j) for i in range(-radius, radius + 1)
+                       for j in range(-radius, radius + 1)]
+        wanted += [(sources[y + i, x + j, 0] - i, sources[y + i, x + j, 1] - j) for i in (-1, 0, 1) for j in (-1, 0, 1)
+                   if (i or j) and 0 <= y + i < h and 0 <= x + j < width and known[y + i + half, x + j + half]]
+        for cy, cx in wanted:
+            ty, tx = cy - half, cx - half
+            if (0 <= ty < usable.shape[0] and 0 <= tx < usable.shape[1] and usable[ty, tx]
+                    and (cy, cx) not in listed and len(listed) < len(candidates)):
+                listed.append((cy, cx))
+        valid = known[y:y + w, x:x + w].astype(bool)
+        if not listed or not valid.any():
+            continue
+        weights = np.where(valid, gaussian, 0.0)
+        norm = weights.sum() * image.shape[0]
+        found = np.array([np.sum(weights * np.sum((image[:, y:y + w, x:x + w] - image[:, cy:cy + w, cx:cx + w]) ** 2,
+                                                  axis=0)) / norm for cy, cx in listed])
+        good = np.flatnonzero(found <= found.min() * (1 + match_tolerance))
+        chosen = good[min(int(uniforms[p] * len(good)), len(good) - 1)]
+        if found[chosen] < max_error:
+            cy, cx = listed[chosen]
+            image[:, y + half, x + half] = image[:, cy + half, cx + half]
+            known[y + half, x + half] = 1
+            sources[y, x] = cy, cx
             filled += 1
     return filled
 

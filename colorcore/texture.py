@@ -22,6 +22,15 @@ MAX_ERROR_GROWTH = 1.1  # ...which grows by this factor after a pass that filled
 SEED_SIZE = 3           # side of the seed patch a synthesis starts from
 DTYPE = np.float32      # the grid the matcher works in; values are in [0, 1]
 MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before allocating them
+# The fast path (fill_coarse_to_fine): used by method="auto" when the exact search would compare more than
+# FAST_ABOVE (hole pixel, window) pairs; coarser copies down to a hole of COARSEST_HOLE pixels a side (or an
+# image COARSEST_WINDOWS windows across); each
+# pixel compares the windows within SEARCH_RADIUS of its coarse match, and its neighbours' coherent ones.
+FAST_ABOVE = 50_000_000
+COARSEST_HOLE = 24
+COARSEST_WINDOWS = 8
+SEARCH_RADIUS = 2
+METHODS = ("auto", "exact", "fast")
 
 
 def gaussian_window(window, dtype=DTYPE):
@@ -60,44 +69,123 @@ def window_sums(mask, window):
             - table[window:window + h, :w] + table[:h, :w])
 
 
-def grow(canvas, known, sample, usable, window, rng, progress=False, use_reference=False):
+def grow(canvas, known, sample, usable, window, rng, progress=False, use_reference=False, sources=None,
+         guesses=None):
     """Fill every unknown pixel of canvas (H, W, C) in place, growing out from the known ones.
 
     known (H, W) bool is where canvas holds values; sample (Hs, Ws, C) supplies candidate windows, of which
     only those with usable (Hs - w + 1, Ws - w + 1) true may be copied. Follows the paper's pseudo-code:
     each pass visits the unknown pixels that touch known ones, most known neighbours first (ties broken
     at random), and raises the acceptance threshold by 10% after a pass that filled nothing.
+
+    sources (H, W, 2) int, optional: receives the centre each filled pixel copied. With guesses (H, W, 2)
+    (the centre to search around for each pixel, -1 for none) the search is the fast one of
+    grow_pixels_near: the canvas is its own sample, and sources must hold the known pixels' own positions.
     """
     kernels = reference if use_reference else _ssd
     half = window // 2
     n_channels = canvas.shape[2]
     planes = np.ascontiguousarray(np.pad(canvas, ((half, half), (half, half), (0, 0))).transpose(2, 0, 1), dtype=DTYPE)
     known_padded = np.pad(known, half).astype(np.uint8)
-    sample_planes = np.ascontiguousarray(sample.transpose(2, 0, 1), dtype=DTYPE)
     usable = np.ascontiguousarray(usable, dtype=np.uint8)
     gaussian = gaussian_window(window)
-    scratch = dict(offset_rows=np.empty(window * window, np.intp), offset_cols=np.empty(window * window, np.intp),
-                   weights=np.empty(window * window, DTYPE), values=np.empty((window * window, n_channels), DTYPE),
-                   errors=np.empty((usable.shape[0], sample.shape[1]), DTYPE))
+    if guesses is None:
+        sample_planes = np.ascontiguousarray(sample.transpose(2, 0, 1), dtype=DTYPE)
+        scratch = dict(offset_rows=np.empty(window * window, np.intp), offset_cols=np.empty(window * window, np.intp),
+                       weights=np.empty(window * window, DTYPE), values=np.empty((window * window, n_channels), DTYPE),
+                       errors=np.empty((usable.shape[0], sample.shape[1]), DTYPE))
+    else:
+        size = (2 * SEARCH_RADIUS + 1) ** 2 + 8
+        scratch = dict(candidates=np.empty((size, 2), np.intp), errors=np.empty(size, DTYPE))
     max_error = MAX_ERROR
-    core = (slice(half, -half or None), slice(half, -half or None))
+    # Each pass looks at the unknown pixels' bounding box only, widened by half a window plus one so that
+    # the frontier and its known-neighbour counts are those of the whole image.
+    unknown_rows, unknown_cols = np.nonzero(~known)
+    top, left = max(0, unknown_rows.min(initial=0) - half - 1), max(0, unknown_cols.min(initial=0) - half - 1)
+    height, width = known.shape
+    box = (slice(top + half, min(height, unknown_rows.max(initial=0) + half + 2) + half),
+           slice(left + half, min(width, unknown_cols.max(initial=0) + half + 2) + half))
     remaining = int((~known).sum())
     with progress_bar(total=remaining, disable=not progress, unit="px", desc="growing", leave=False) as bar:
         while remaining:
-            known_core = known_padded[core].astype(bool)
+            known_core = known_padded[box].astype(bool)
             frontier = ~known_core & ndimage.binary_dilation(known_core, structure=np.ones((3, 3), bool))
             rows, cols = np.nonzero(frontier)
             neighbours = window_sums(known_core, window)[rows, cols]
             order = np.lexsort((rng.random(rows.size), -neighbours))
-            filled = kernels.grow_pixels(
-                planes, known_padded, sample_planes, usable, gaussian, rows[order].astype(np.intp),
-                cols[order].astype(np.intp), rng.random(rows.size), MATCH_TOLERANCE, max_error, **scratch,
-                n_threads=threads_for_now())
+            rows, cols = (rows[order] + top).astype(np.intp), (cols[order] + left).astype(np.intp)
+            if guesses is None:
+                filled = kernels.grow_pixels(
+                    planes, known_padded, sample_planes, usable, gaussian, rows, cols, rng.random(rows.size),
+                    MATCH_TOLERANCE, max_error, **scratch, n_threads=threads_for_now(), sources=sources)
+            else:
+                filled = kernels.grow_pixels_near(
+                    planes, known_padded, sources, usable, gaussian, rows, cols,
+                    np.ascontiguousarray(guesses[rows, cols]), SEARCH_RADIUS, rng.random(rows.size),
+                    MATCH_TOLERANCE, max_error, **scratch)
             if filled == 0:
                 max_error *= MAX_ERROR_GROWTH
             remaining -= filled
             bar.update(filled)
     canvas[...] = planes[:, half:planes.shape[1] - half, half:planes.shape[2] - half].transpose(1, 2, 0)
+    return canvas
+
+
+# --- the fast path for photos: coarse to fine ------------------------------------------------------------
+
+def fully_known_windows(hole, window):
+    """(H - w + 1, W - w + 1) True where the window (by its top-left corner) holds no hole pixel."""
+    half = window // 2
+    return window_sums(hole, window)[half: hole.shape[0] - half, half: hole.shape[1] - half] == 0
+
+
+def halve(image):
+    """Average 2x2 blocks (an odd last row or column is averaged with itself)."""
+    h, w = image.shape[:2]
+    padded = np.pad(image, [(0, h % 2), (0, w % 2)] + [(0, 0)] * (image.ndim - 2), mode="edge")
+    return 0.25 * (padded[0::2, 0::2] + padded[1::2, 0::2] + padded[0::2, 1::2] + padded[1::2, 1::2])
+
+
+def coarse_levels(floats, hole, window):
+    """[(image, hole), ...] from full size down, halving until the hole fits in COARSEST_HOLE pixels a side
+    or a smaller copy would be less than COARSEST_WINDOWS windows across (there, a window sees whole
+    objects rather than texture, and copies them). A coarse pixel is a hole pixel when any pixel of its
+    block is."""
+    levels = [(floats, hole)]
+    while True:
+        image, level_hole = levels[-1]
+        rows, cols = np.nonzero(level_hole)
+        extent = max(np.ptp(rows), np.ptp(cols)) + 1
+        smaller_hole = halve(level_hole.astype(np.float64)) > 0
+        if (extent <= COARSEST_HOLE or min(image.shape[:2]) < 2 * COARSEST_WINDOWS * window
+                or not fully_known_windows(smaller_hole, window).any()):
+            return levels
+        levels.append((halve(image), smaller_hole))
+
+
+def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference=False):
+    """Fill the hole level by level: the exact search on the smallest copy, then at each larger size each
+    pixel compares only the windows near where its coarse match was and those its neighbours' sources
+    suggest (grow_pixels_near). Returns the filled canvas."""
+    levels = coarse_levels(floats, hole, window)
+    sources = None
+    for depth in range(len(levels) - 1, -1, -1):
+        image, level_hole = levels[depth]
+        level_window = window if depth == 0 else max(5, window // 2 | 1)
+        h, w = level_hole.shape
+        canvas = np.where(level_hole[:, :, None], 0.0, image)
+        usable = fully_known_windows(level_hole, level_window)
+        own = np.stack(np.indices((h, w)), axis=-1).astype(np.intp)
+        fine_sources = np.where(level_hole[:, :, None], -1, own)
+        if sources is None:
+            grow(canvas, ~level_hole, image, usable, level_window, rng, progress and depth == 0, use_reference,
+                 sources=fine_sources)
+        else:
+            guesses = 2 * sources[np.arange(h)[:, None] // 2, np.arange(w)[None, :] // 2] + own % 2
+            guesses = np.ascontiguousarray(np.where(level_hole[:, :, None], guesses, -1), dtype=np.intp)
+            grow(canvas, ~level_hole, None, usable, level_window, rng, progress and depth == 0, use_reference,
+                 sources=fine_sources, guesses=guesses)
+        sources = fine_sources
     return canvas
 
 
@@ -149,7 +237,7 @@ def synthesize(sample, size, window=15, seed=0, progress=False, use_reference=Fa
     return from_float_image(canvas, dtype, was_2d)
 
 
-def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_reference=False):
+def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_reference=False, method="auto"):
     """Fill the masked pixels of an image with texture grown from the rest of it.
 
     Parameters
@@ -160,6 +248,10 @@ def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_
     seed : int or numpy.random.Generator; the same seed gives the same fill
     sample : optional image to copy windows from; by default the image's own fully known windows
     progress, use_reference : as for synthesize
+    method : "exact" compares every pixel with every window (the paper; its cost grows with hole x image
+        pixels); "fast" fills coarse to fine, each pixel comparing only the windows near its match on a
+        half-size copy and those its neighbours' matches suggest; "auto" (default) takes "fast" when the
+        exact search would make more than FAST_ABOVE comparisons. With a sample image: always "exact".
 
     Returns
     -------
@@ -194,9 +286,15 @@ def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_
             raise ValueError(f"sample has {source.shape[2]} channels but the image has {floats.shape[2]}")
         window = check_window(window, source.shape)
         usable = np.ones((source.shape[0] - window + 1, source.shape[1] - window + 1), bool)
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     rng = np.random.default_rng(seed)
-    canvas = np.where(hole[:, :, None], 0.0, floats)
-    grow(canvas, ~hole, source, usable, window, rng, progress, use_reference)
+    work = int(hole.sum()) * int(usable.sum())
+    if sample is None and (method == "fast" or (method == "auto" and work > FAST_ABOVE)):
+        canvas = fill_coarse_to_fine(floats, hole, window, rng, progress, use_reference)
+    else:
+        canvas = np.where(hole[:, :, None], 0.0, floats)
+        grow(canvas, ~hole, source, usable, window, rng, progress, use_reference)
     # Only hole pixels take new values, so known pixels come back bit for bit.
     result = np.array(image, copy=True)
     filled = from_float_image(canvas, dtype, was_2d)

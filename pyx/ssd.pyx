@@ -114,7 +114,7 @@ def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating
                 const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols, const double[::1] uniforms,
                 double match_tolerance, double max_error,
                 Py_ssize_t[::1] offset_rows, Py_ssize_t[::1] offset_cols, floating[::1] weights,
-                floating[:, ::1] values, floating[:, ::1] errors, int n_threads=1):
+                floating[:, ::1] values, floating[:, ::1] errors, int n_threads=1, Py_ssize_t[:, :, ::1] sources=None):
     """One pass of Efros & Leung over the listed pixels, in order; returns how many were filled.
 
     image        (C, H + w - 1, W + w - 1) the image being grown, padded by w // 2 on each side
@@ -129,6 +129,7 @@ def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating
     offset_rows, offset_cols, weights (w * w,), values (w * w, C), errors (Hs - w + 1, Ws): scratch
     n_threads    threads for each pixel's match (large samples only); a pass whose threaded matches stall
                  (another program holds a core) finishes on one thread. The result never depends on it.
+    sources      optional (H, W, 2): for each pixel filled, the sample coordinates of the centre it copied
     """
     cdef Py_ssize_t n_channels = image.shape[0], w = gaussian.shape[0]
     cdef Py_ssize_t n_rows = usable.shape[0], n_cols = usable.shape[1]
@@ -194,5 +195,112 @@ def grow_pixels(floating[:, :, ::1] image, unsigned char[:, ::1] known, floating
                 for c in range(n_channels):
                     image[c, y + w // 2, x + w // 2] = sample[c, best_y + w // 2, best_x + w // 2]
                 known[y + w // 2, x + w // 2] = 1
+                if sources is not None:
+                    sources[y, x, 0] = best_y + w // 2
+                    sources[y, x, 1] = best_x + w // 2
+                filled += 1
+    return filled
+
+
+# --- the fast path: a few candidates per pixel ---------------------------------------------------------
+
+cdef inline Py_ssize_t add_candidate(Py_ssize_t[:, ::1] candidates, Py_ssize_t n, Py_ssize_t cy, Py_ssize_t cx,
+                                     const unsigned char[:, ::1] usable, Py_ssize_t half) noexcept nogil:
+    """Append the window centred on (cy, cx) when it may be copied and is not listed yet; the new count."""
+    cdef Py_ssize_t ty = cy - half, tx = cx - half, k
+    if ty < 0 or tx < 0 or ty >= usable.shape[0] or tx >= usable.shape[1] or not usable[ty, tx]:
+        return n
+    if n >= candidates.shape[0]:
+        return n
+    for k in range(n):
+        if candidates[k, 0] == cy and candidates[k, 1] == cx:
+            return n
+    candidates[n, 0] = cy
+    candidates[n, 1] = cx
+    return n + 1
+
+
+def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_ssize_t[:, :, ::1] sources,
+                     const unsigned char[:, ::1] usable, floating[:, ::1] gaussian,
+                     const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols,
+                     const Py_ssize_t[:, ::1] guesses, Py_ssize_t radius, const double[::1] uniforms,
+                     double match_tolerance, double max_error, Py_ssize_t[:, ::1] candidates,
+                     floating[::1] errors):
+    """One pass of Efros & Leung over the listed pixels, each comparing a few candidate windows instead of
+    all of them; returns how many were filled. The image is its own sample (hole filling).
+
+    The candidates of pixel p: the windows centred within `radius` of guesses[p] (where the coarser level
+    found p's match, scaled up), and the coherent ones (Ashikhmin 2001): for each known or filled
+    neighbour q = p + d, the window q's value came from, shifted back by d.
+
+    image, known  padded as in grow_pixels
+    sources       (H, W, 2) the centre of the window each pixel copied (a pixel known from the start: its
+                  own position); written for every pixel filled
+    usable        (H - w + 1, W - w + 1) 1 for windows (by their top-left corner) that may be copied
+    guesses       (P, 2) the centre to search around for each listed pixel (-1: none)
+    candidates (K, 2), errors (K,)  scratch, K >= (2 radius + 1)^2 + 8
+    Other arguments as for grow_pixels.
+    """
+    cdef Py_ssize_t n_channels = image.shape[0], w = gaussian.shape[0], half = w // 2
+    cdef Py_ssize_t h = sources.shape[0], width = sources.shape[1]
+    cdef Py_ssize_t p, y, x, i, j, c, k, n, cy, cx, qy, qx, n_good, pick, chosen, filled = 0
+    cdef floating norm, best, limit, difference, total, error
+    with nogil:
+        for p in range(pixel_rows.shape[0]):
+            y, x = pixel_rows[p], pixel_cols[p]
+            n = 0
+            if guesses[p, 0] >= 0:
+                for i in range(-radius, radius + 1):
+                    for j in range(-radius, radius + 1):
+                        n = add_candidate(candidates, n, guesses[p, 0] + i, guesses[p, 1] + j, usable, half)
+            for i in range(-1, 2):
+                for j in range(-1, 2):
+                    qy, qx = y + i, x + j
+                    if (i != 0 or j != 0) and 0 <= qy < h and 0 <= qx < width and known[qy + half, qx + half]:
+                        n = add_candidate(candidates, n, sources[qy, qx, 0] - i, sources[qy, qx, 1] - j, usable,
+                                          half)
+            norm = 0
+            for i in range(w):
+                for j in range(w):
+                    if known[y + i, x + j]:
+                        norm = norm + gaussian[i, j]
+            if n == 0 or norm == 0:
+                continue
+            norm = norm * n_channels
+            best = -1
+            for k in range(n):
+                # a candidate centred on (cy, cx) has its padded window's top-left corner at (cy, cx)
+                cy, cx = candidates[k, 0], candidates[k, 1]
+                error = 0
+                for i in range(w):
+                    for j in range(w):
+                        if known[y + i, x + j]:
+                            total = 0
+                            for c in range(n_channels):
+                                difference = image[c, y + i, x + j] - image[c, cy + i, cx + j]
+                                total = total + difference * difference
+                            error = error + gaussian[i, j] * total
+                errors[k] = error / norm
+                if best < 0 or errors[k] < best:
+                    best = errors[k]
+            limit = best * (1 + match_tolerance)
+            n_good = 0
+            for k in range(n):
+                if errors[k] <= limit:
+                    n_good += 1
+            pick = min(<Py_ssize_t>(uniforms[p] * n_good), n_good - 1)
+            chosen = 0
+            for k in range(n):
+                if errors[k] <= limit:
+                    if pick == 0:
+                        chosen = k
+                    pick -= 1
+            if errors[chosen] < max_error:
+                cy, cx = candidates[chosen, 0], candidates[chosen, 1]
+                for c in range(n_channels):
+                    image[c, y + half, x + half] = image[c, cy + half, cx + half]
+                known[y + half, x + half] = 1
+                sources[y, x, 0] = cy
+                sources[y, x, 1] = cx
                 filled += 1
     return filled

@@ -189,3 +189,33 @@ def test_inpaint_cli_needs_a_mask_or_transparency(tmp_path):
     Image.fromarray(stripes()).save(tmp_path / "in.png")
     done = run_module("colorcore.inpaint", tmp_path / "in.png", "-o", tmp_path / "out.png")
     assert done.returncode == 2 and "--mask" in done.stderr and not (tmp_path / "out.png").exists()
+
+
+def test_the_fast_path_fills_photo_sized_holes_like_the_exact_one():
+    """On a periodic texture both methods rebuild the hole exactly; known pixels never change."""
+    tile = np.random.default_rng(4).integers(0, 256, (6, 6, 3), dtype=np.uint8)
+    image = np.tile(tile, (30, 30, 1))  # 180 x 180, period 6
+    mask = np.zeros(image.shape[:2], bool)
+    mask[60:124, 70:134] = True  # 64 x 64: three coarse levels
+    for method in ("fast", "exact"):
+        out = cc.fill_holes(image, mask, window=9, seed=0, method=method)
+        np.testing.assert_array_equal(out, image, err_msg=method)
+
+
+def test_fast_path_on_gray_and_rgb_photos_keeps_known_pixels_and_its_seed():
+    from skimage import data
+
+    for image in (data.camera()[100:300, 150:350], data.astronaut()[:200, :200]):
+        mask = np.zeros(image.shape[:2], bool)
+        mask[70:130, 80:140] = True
+        out = cc.fill_holes(image, mask, seed=3, method="fast")
+        np.testing.assert_array_equal(out[~mask], image[~mask])
+        assert out.shape == image.shape and out.dtype == image.dtype
+        np.testing.assert_array_equal(out, cc.fill_holes(image, mask, seed=3))  # auto picks the fast path here
+        known_values = {tuple(np.atleast_1d(v)) for v in image[~mask].reshape(-1, *image.shape[2:])}
+        assert all(tuple(np.atleast_1d(v)) in known_values for v in out[mask].reshape(-1, *image.shape[2:]))
+
+
+def test_unknown_fill_method():
+    with pytest.raises(ValueError, match="unknown method 'magic'"):
+        cc.fill_holes(stripes(20, 20), np.eye(20, dtype=bool), window=5, method="magic")

@@ -135,3 +135,42 @@ def test_grow_pixels_same_result_for_any_thread_count():
     assert results[0][0] == results[1][0] > 0
     np.testing.assert_array_equal(results[0][1], results[1][1])
     np.testing.assert_array_equal(results[0][2], results[1][2])
+
+
+@given(channels=st.sampled_from([1, 3]), window=st.sampled_from([3, 5]), radius=st.integers(0, 2),
+       seed=st.integers(0, 2**32 - 1))
+def test_grow_pixels_near_matches_reference(channels, window, radius, seed):
+    """The fast path's pass: candidates near each guess and from the neighbours' sources, same picks."""
+    rng = np.random.default_rng(seed)
+    half, size = window // 2, 14
+    padded = size + 2 * half
+    start = np.ones((size, size), bool)
+    start[4:4 + rng.integers(2, 7), 3:3 + rng.integers(2, 8)] = False  # a hole
+    image = np.zeros((channels, padded, padded))
+    image[:, half:half + size, half:half + size] = np.where(start, rng.random((channels, size, size)), 0)
+    known = np.zeros((padded, padded), np.uint8)
+    known[half:half + size, half:half + size] = start
+    own = np.stack(np.indices((size, size)), axis=-1).astype(np.intp)
+    sources = np.ascontiguousarray(np.where(start[:, :, None], own, -1))
+    windows = np.lib.stride_tricks.sliding_window_view(start, (window, window)).all(axis=(2, 3))
+    usable = np.ascontiguousarray(windows, dtype=np.uint8)
+    rows, cols = np.nonzero(~start)
+    guesses = np.where(rng.random((rows.size, 1)) < 0.8, rng.integers(0, size, (rows.size, 2)), -1).astype(np.intp)
+    uniforms = rng.random(rows.size)
+    results = []
+    for impl in (_ssd, reference):
+        img, kn, src = image.copy(), known.copy(), sources.copy()
+        scratch = (np.empty(((2 * radius + 1) ** 2 + 8, 2), np.intp), np.empty((2 * radius + 1) ** 2 + 8))
+        filled = impl.grow_pixels_near(img, kn, src, usable, gaussian_window(window, np.float64), rows.astype(np.intp),
+                                       cols.astype(np.intp), np.ascontiguousarray(guesses), radius, uniforms, 0.1, 0.3,
+                                       *scratch)
+        results.append((filled, img, kn, src))
+    assert results[0][0] == results[1][0]
+    for got, want in zip(results[0][1:], results[1][1:]):
+        np.testing.assert_array_equal(got, want)
+    # every filled pixel holds the centre value of the window it names as its source
+    img, kn, src = results[0][1:]
+    for y, x in zip(rows, cols):
+        if kn[y + half, x + half]:
+            sy, sx = src[y, x]
+            np.testing.assert_array_equal(img[:, y + half, x + half], img[:, sy + half, sx + half])
