@@ -107,6 +107,7 @@ class Colorizer:
 
     # -- data --------------------------------------------------------------------------------------------
     def gray(self, rgb):
+        """(H, W, 3) RGB in [0, 1] -> (H, W) gray, with the model's luma weights."""
         return to_gray(rgb, self.gray_weights)
 
     def inputs(self, gray, n_threads=None):
@@ -177,10 +178,16 @@ class Colorizer:
     def predict(self, image, vividness=None, hints=None):
         """Colorize one image of any size (a colour image is turned gray first).
 
-        Returns RGB (H, W, 3) in the input's dtype (uint8 in, uint8 out; float in, float64 in [0, 1] out).
-        vividness (ab-bins models only): 0 safest .. 1 most vivid; None uses the model's default.
-        hints: colours the user asks for at some pixels (see colorcore.hints.read_hints); they win near
-        where they are painted, the network's colours hold elsewhere.
+        Parameters
+        ----------
+        image : numpy array (H, W) or (H, W, C), uint8 or floats in [0, 1], or a PIL image
+        vividness : (ab-bins models only) 0 safest .. 1 most vivid; None uses the model's default
+        hints : colours the user asks for at some pixels (see colorcore.hints.read_hints); they win near
+            where they are painted, the network's colours hold elsewhere
+
+        Returns
+        -------
+        RGB (H, W, 3) in the input's dtype (uint8 in, uint8 out; float in, float64 in [0, 1] out).
         """
         gray = self.gray(as_rgb_floats(image))
         if hints is None:
@@ -191,6 +198,7 @@ class Colorizer:
         return to_uint8(out) if np.asarray(image).dtype == np.uint8 else out
 
     def check_vividness(self, vividness):
+        """The vividness to use (the model's default for None); ValueError for one it cannot take."""
         vividness = check_vividness(vividness)
         if vividness is not None and self.target.name != "ab-bins":
             raise ValueError(f"vividness needs a model that predicts colour distributions (target ab-bins); "
@@ -264,6 +272,7 @@ class Colorizer:
 
     # -- files -------------------------------------------------------------------------------------------
     def header(self):
+        """The model file's header: the network's shape, features, target and settings (JSON-ready)."""
         net = self.network
         return {"layer_sizes": net.layer_sizes, "hidden": net.hidden, "output": net.output,
                 "loss": net.loss, "dtype": net.dtype.name, "features": self.features.specs(),
@@ -305,7 +314,16 @@ class Colorizer:
 
 
 def colorcore_model_info(path=None):
-    """The header of a model file (the shipped one by default): sizes, target, features, how it was made."""
+    """The header of a model file: sizes, target, features, and how it was made.
+
+    Parameters
+    ----------
+    path : model file, or None for the shipped model
+
+    Returns
+    -------
+    dict, the file's JSON header (the weights are not loaded).
+    """
     return load_model_file(default_model_path() if path is None else path)[1]
 
 
@@ -313,14 +331,21 @@ _DEFAULT = {}
 
 
 def colorize(image, model=None, *, vividness=None, hints=None):
-    """Colorize a gray (or colour, turned gray) image: numpy array or PIL image, any size.
+    """Colorize a gray (or colour, turned gray) image of any size.
 
-    model: a Colorizer, a model file path, or None for the model shipped with colorcore.
-    vividness: 0 (safest colours, best PSNR) .. 1 (most vivid); None is the model's measured default.
-    Only models that predict colour distributions (target ab-bins, as the shipped one) take it.
-    hints: colours to use at some pixels: an RGBA image of the photo's size (alpha > 0 marks a hint, as
-    painted on a transparent layer) or a (mask, colours) pair; they spread along the photo's lightness
-    and the network colours the rest (colorcore.hints).
+    Parameters
+    ----------
+    image : numpy array (H, W) or (H, W, C), uint8 or floats in [0, 1], or a PIL image
+    model : a Colorizer, a model file path, or None for the model shipped with colorcore
+    vividness : 0 (safest colours, best PSNR) .. 1 (most vivid); None is the model's measured default.
+        Only models that predict colour distributions (target ab-bins, as the shipped one) take it.
+    hints : colours to use at some pixels: an RGBA image of the photo's size (alpha > 0 marks a hint,
+        as painted on a transparent layer) or a (mask, colours) pair; they spread along the photo's
+        lightness and the network colours the rest (colorcore.hints)
+
+    Returns
+    -------
+    RGB array (H, W, 3) with the input's luma: uint8 for uint8 input, float64 in [0, 1] otherwise.
     """
     if not isinstance(model, Colorizer):
         key = None if model is None else Path(model).resolve()

@@ -81,12 +81,22 @@ def parameter_name(model, i):
 
 
 def gradcheck(model, X, T, lam=0.0, h=None, method="complex", worst=0):
-    """The seed's check: ||G_num - G_bp|| / ||G_num + G_bp|| for `model` on inputs X, targets T.
+    """The original assignment's check: ||G_num - G_bp|| / ||G_num + G_bp|| for `model` on X and T.
 
-    Use a float64 model: in float32 the back-propagated gradient itself is only good to about 1e-7.
-    Returns 0.0 when both gradients are exactly zero. With worst=k > 0, returns (ratio, rows) where rows
-    lists the k parameters whose two gradients differ most, each a dict with layer, array ('W' or 'b'),
-    index, backprop and numeric, so that a wrong layer shows where it is wrong.
+    Parameters
+    ----------
+    model : MLP, float64 (in float32 the back-propagated gradient itself is only good to about 1e-7)
+    X, T : arrays (m, n_inputs) and (m, n_outputs) of the model's dtype
+    lam : weight penalty of the cost
+    h : step of the numerical derivative (default: 1e-20 for the complex step, 1e-4 for differences)
+    method : "complex" (complex step, exact to rounding) or "central" (five-point central difference)
+    worst : also list the `worst` parameters whose two gradients differ most
+
+    Returns
+    -------
+    float, the ratio (0.0 when both gradients are exactly zero); with worst=k > 0, (ratio, rows) where
+    each row is a dict with layer, array ('W' or 'b'), index, backprop and numeric, so that a wrong layer
+    shows where it is wrong.
     """
     _, backprop = model.cost_and_gradient(X, T, lam)
     backprop = backprop.astype(np.float64)

@@ -104,9 +104,16 @@ def with_prior(gray, prior_chroma, hints, share=PRIOR_SHARE):
 def propagate_hints(image, hints, gray_weights=GRAY_WEIGHTS):
     """Colorize from the hints alone (no network): Levin, Lischinski & Weiss's colour propagation.
 
-    image: the gray photo (or a colour one, turned gray), numpy array or PIL image, uint8 or [0, 1] floats.
-    hints: as read_hints() takes them; at least one pixel must be hinted.
-    Returns RGB (H, W, 3) with the photo's luma, uint8 for uint8 input, float64 in [0, 1] otherwise.
+    Parameters
+    ----------
+    image : the gray photo (or a colour one, turned gray): numpy array or PIL image, uint8 or [0, 1] floats
+    hints : an RGBA image of the photo's size (alpha > 0 marks a hint) or a (mask, colours) pair, as
+        read_hints() takes them; at least one pixel must be hinted
+    gray_weights : the luma weights that turn a colour image gray
+
+    Returns
+    -------
+    RGB array (H, W, 3) with the photo's luma: uint8 for uint8 input, float64 in [0, 1] otherwise.
     """
     floats, dtype, _ = as_float_image(image)
     gray = to_gray(floats if floats.shape[2] >= 3 else floats[:, :, 0], gray_weights)

@@ -23,15 +23,24 @@ def shuffled_rows(n, rng=None):
 
 
 def train_epoch(model, optimizer, X, T, batch_size=32, lam=0.0, rng=None, use_reference=False, n_threads=None):
-    """Train `model` for one pass over (X, T) and return the mean training cost seen on the way.
+    """Train `model` for one pass over (X, T).
 
-    X (n, n_inputs) and T (n, n_outputs) must have the model's dtype and be C-contiguous. Rows are
-    visited in the order shuffled_rows(n, rng) (rng: seed or Generator). The returned figure is the data
-    part of the cost, (1/n) sum_rows loss (for the squared error the seed's 1/(2n) sum (y - t)^2),
-    accumulated over the minibatches before each update.
-    `use_reference` runs the NumPy twin of the kernel instead (for benchmarks and tests). `n_threads`
-    (default: available_threads()) changes the speed of the Adam path, never its result; on a busy machine
-    the kernel falls back to one thread by itself.
+    Parameters
+    ----------
+    model : MLP
+    optimizer : Adam (the whole epoch runs in one kernel call) or SGD, built on model's parameters
+    X, T : arrays (n, n_inputs) and (n, n_outputs) of the model's dtype, C-contiguous (may be read-only)
+    batch_size : rows per update
+    lam : weight penalty (the cost's lam/(2m) sum w^2), finite and >= 0
+    rng : seed or numpy Generator; rows are visited in the order shuffled_rows(n, rng)
+    use_reference : run the NumPy twin of the kernel instead (for benchmarks and tests)
+    n_threads : threads of the Adam path (default: available_threads()); they change its speed, never its
+        result, and on a busy machine the kernel falls back to one thread by itself
+
+    Returns
+    -------
+    float, the data part of the cost seen on the way, (1/n) sum_rows loss (for the squared error the
+    original assignment's 1/(2n) sum (y - t)^2), accumulated over the minibatches before each update.
     """
     model.check_inputs(X)
     model.check_targets(T, X.shape[0])

@@ -26,7 +26,11 @@ def init_scale(activation, n_in, n_out):
 class Dense:
     """One layer A = act(X @ W + b) with W (n_in, n_out) and b (n_out,).
 
-    W, b, dW and db are views into the owning MLP's flat parameter and gradient vectors.
+    Parameters
+    ----------
+    W, b : the layer's weights and biases, views into the owning MLP's flat parameter vector
+    dW, db : their gradients, views into the MLP's flat gradient vector
+    activation : name of the activation (colorcore.activations)
     """
 
     def __init__(self, W, b, dW, db, activation):
@@ -154,9 +158,11 @@ class MLP:
 
     # -- computation --------------------------------------------------------------------------------------
     def check_inputs(self, X, name="X"):
+        """X when it suits the network (2-D, its dtype, n_inputs columns, C-contiguous, finite); else an error."""
         return check_array(X, name, ndim=2, dtype=self.dtype, shape=(None, self.n_inputs))
 
     def check_targets(self, T, n_rows, name="T"):
+        """T when it suits the network's outputs for n_rows rows; else an error saying what is wrong."""
         return check_array(T, name, ndim=2, dtype=self.dtype, shape=(n_rows, self.n_outputs))
 
     def forward(self, X):

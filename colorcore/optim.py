@@ -30,7 +30,12 @@ def _in_unit_interval(value, name):
 class Adam:
     """Adam (Kingma & Ba 2015) on a flat parameter vector.
 
-    State: first moment `m`, second moment `v`, step count `t`. Defaults are the paper's.
+    Parameters
+    ----------
+    params : an MLP, or its flat parameter vector (updated in place)
+    lr, beta1, beta2, eps : the paper's alpha, beta1, beta2 and epsilon (their defaults are the paper's)
+
+    State: first moment `m`, second moment `v`, step count `t`.
     """
 
     def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -60,7 +65,14 @@ class Adam:
 
 
 class SGD:
-    """Stochastic gradient descent with optional (heavy-ball) momentum on a flat parameter vector."""
+    """Stochastic gradient descent with optional (heavy-ball) momentum on a flat parameter vector.
+
+    Parameters
+    ----------
+    params : an MLP, or its flat parameter vector (updated in place)
+    lr : learning rate
+    momentum : heavy-ball momentum in [0, 1); 0 is plain gradient descent
+    """
 
     def __init__(self, params, lr=0.01, momentum=0.0):
         self.params = _flat_parameters(params)
@@ -74,6 +86,7 @@ class SGD:
         _optim.sgd_step(self.params, grad, self.velocity, self.lr, self.momentum)
 
     def reset(self):
+        """Forget the velocity."""
         self.velocity[...] = 0
 
     def __repr__(self):

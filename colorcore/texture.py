@@ -29,7 +29,7 @@ MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before al
 FAST_ABOVE = 50_000_000
 COARSEST_HOLE = 24
 COARSEST_WINDOWS = 8
-SEARCH_RADIUS = 2
+SEARCH_RADIUS = 4
 METHODS = ("auto", "exact", "fast")
 
 
@@ -171,19 +171,18 @@ def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference
     sources = None
     for depth in range(len(levels) - 1, -1, -1):
         image, level_hole = levels[depth]
-        level_window = window if depth == 0 else max(5, window // 2 | 1)
         h, w = level_hole.shape
         canvas = np.where(level_hole[:, :, None], 0.0, image)
-        usable = fully_known_windows(level_hole, level_window)
+        usable = fully_known_windows(level_hole, window)
         own = np.stack(np.indices((h, w)), axis=-1).astype(np.intp)
         fine_sources = np.where(level_hole[:, :, None], -1, own)
         if sources is None:
-            grow(canvas, ~level_hole, image, usable, level_window, rng, progress and depth == 0, use_reference,
+            grow(canvas, ~level_hole, image, usable, window, rng, progress and depth == 0, use_reference,
                  sources=fine_sources)
         else:
             guesses = 2 * sources[np.arange(h)[:, None] // 2, np.arange(w)[None, :] // 2] + own % 2
             guesses = np.ascontiguousarray(np.where(level_hole[:, :, None], guesses, -1), dtype=np.intp)
-            grow(canvas, ~level_hole, None, usable, level_window, rng, progress and depth == 0, use_reference,
+            grow(canvas, ~level_hole, None, usable, window, rng, progress and depth == 0, use_reference,
                  sources=fine_sources, guesses=guesses)
         sources = fine_sources
     return canvas

@@ -31,11 +31,19 @@ CONFIDENT_SHARE = 0.5  # the best-matching half of the anchors become hints
 
 
 def transfer_colors(image, reference, method="reinhard", gray_weights=GRAY_WEIGHTS):
-    """Colorize `image` (gray, or colour turned gray) with the colours of the colour photo `reference`.
+    """Colorize `image` with the colours of the colour photo `reference`.
 
-    Both: numpy arrays or PIL images, uint8 or floats in [0, 1], any sizes. method: "reinhard" (global
-    statistics) or "match" (neighbourhood matching and propagation); see the module docstring.
-    Returns RGB (H, W, 3) with the input's luma, uint8 for uint8 input, float64 in [0, 1] otherwise.
+    Parameters
+    ----------
+    image : the gray photo (or a colour one, turned gray): numpy array or PIL image, uint8 or [0, 1] floats
+    reference : a colour photo of any size, same types
+    method : "reinhard" (global statistics) or "match" (neighbourhood matching and propagation); see the
+        module docstring
+    gray_weights : the luma weights that turn a colour image gray
+
+    Returns
+    -------
+    RGB array (H, W, 3) with the input's luma: uint8 for uint8 input, float64 in [0, 1] otherwise.
     """
     if method not in METHODS:
         raise ValueError(f"unknown transfer method {method!r}; choose one of {', '.join(METHODS)}")

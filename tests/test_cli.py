@@ -68,3 +68,21 @@ def test_progress_written_to_a_log_is_lines_not_redraws(tmp_path):
     assert "\r" not in done.stderr and "colorizing: 100%" in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("colorizing")]
     assert 1 <= len(lines) <= 3
+
+
+def test_every_public_function_and_class_is_documented_in_numpydoc_form():
+    import inspect
+
+    from colorcore import batch
+
+    public = {name: getattr(cc, name) for name in cc.__all__ if name != "__version__"}
+    public["batch.colorize_folder"] = batch.colorize_folder
+    for name, thing in public.items():
+        doc = inspect.getdoc(thing) or ""
+        assert "Parameters\n----------" in doc, f"{name}: no numpydoc Parameters section"
+        if not inspect.isclass(thing):
+            assert "Returns\n-------" in doc, f"{name}: no numpydoc Returns section"
+        else:
+            for method, member in inspect.getmembers(thing, inspect.isfunction):
+                if not method.startswith("_"):
+                    assert inspect.getdoc(member), f"{name}.{method} has no docstring"
