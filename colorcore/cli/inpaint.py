@@ -11,7 +11,7 @@ import numpy as np
 
 from . import common as cli
 from ..io import check_image_path, read_image, split_alpha, write_image
-from ..texture import fill_holes
+from ..texture import METHODS, fill_holes
 
 
 def build_parser():
@@ -21,6 +21,9 @@ def build_parser():
     parser.add_argument("--mask", type=Path, help="same-size image, white/nonzero = hole "
                                                    "(default: the image's transparent pixels)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="where to write the filled image")
+    parser.add_argument("--method", choices=METHODS, default="auto",
+                        help="exact: the paper's search over every window (minutes on photos); fast: coarse to "
+                             "fine; auto (default): exact where it takes about a second or less, else fast")
     cli.add_texture_options(parser, "fill")
     return parser
 
@@ -36,7 +39,8 @@ def main(argv=None):
         mask = alpha == 0
     else:
         raise ValueError(f"{args.image} has no transparency; give the hole with --mask MASK")
-    filled = fill_holes(image, mask, window=args.window, seed=args.seed, progress=not args.quiet)
+    filled = fill_holes(image, mask, window=args.window, seed=args.seed, progress=not args.quiet,
+                        method=args.method)
     write_image(args.output, filled)
     print(f"filled {int(np.count_nonzero(mask))} pixels -> {args.output}")
     return 0
