@@ -62,12 +62,22 @@ def as_float_image(image, name="image"):
     return floats, array.dtype, array.ndim == 2
 
 
+CHUNK_ROWS = 256  # to_uint8 converts this many rows at a time, so a large image needs no float copy
+
+
 def to_uint8(image):
     """Float image in [0, 1] (or uint8) to uint8, rounding to nearest."""
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image
-    return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+    if image.ndim == 0:
+        return np.uint8(np.clip(np.rint(image * 255), 0, 255))
+    out = np.empty(image.shape, np.uint8)
+    for start in range(0, len(image), CHUNK_ROWS):
+        scaled = image[start:start + CHUNK_ROWS] * 255.0
+        np.clip(np.rint(scaled, out=scaled), 0, 255, out=scaled)
+        out[start:start + CHUNK_ROWS] = scaled
+    return out
 
 
 def from_float_image(floats, dtype, was_2d):

@@ -48,7 +48,9 @@ def guided_upsample(small_gray, small_values, gray, radius=1, eps=1e-3, map_chan
         mean_v = mean(v)
         slope = (mean(guide * v) - mean_g * mean_v) / (np.maximum(var_g, 0) + eps)
         offset = mean_v - slope * mean_g
-        slope, offset = (resize(mean(a), *gray.shape, smooth=False) for a in (slope, offset))
-        out[..., c] = slope * gray + offset
+        slope = resize(mean(slope), *gray.shape, smooth=False)
+        np.multiply(slope, gray, out=slope)  # in place: full-size temporaries are what a 12 MP scan costs
+        slope += resize(mean(offset), *gray.shape, smooth=False)
+        out[..., c] = slope
     (map_channels or (lambda task, items: [task(i) for i in items]))(channel, range(small_values.shape[2]))
     return out
