@@ -187,3 +187,32 @@ def test_diverged_training_is_a_one_line_error(capsys):
 
     assert cli.run(diverging) == 2
     assert capsys.readouterr().err == "error: training diverged (non-finite error) at lr 10; use a smaller lr\n"
+
+
+@pytest.mark.slow
+def test_sigkill_during_training_leaves_a_loadable_model_and_a_resumable_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import NEUTRAL_DIR
+
+    archive = write_cifar100_archive(tmp_path / "cifar-100-python.tar.gz")
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "colorcore.train", "--data", str(archive), "-o", str(run), "--max-epochs", "40",
+               "--rounds", "2", "--patience", "40", "--hidden", "8", "--batch-size", "16", "--quiet"]
+    process = subprocess.Popen(command, cwd=NEUTRAL_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and not (run / "checkpoint.json").exists():
+        time.sleep(0.05)
+    time.sleep(0.3)  # somewhere in the middle of the epochs and their saves
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    Colorizer.load(run / "model.npz")  # whatever the kill interrupted, the model on disk is whole
+    resumed = train("--resume", run, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert not list(run.glob(".*.part*"))
+    Colorizer.load(run / "model.npz")
