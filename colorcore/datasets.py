@@ -155,17 +155,18 @@ def read_cifar_members(path, name, members):
         return out
     try:
         with tarfile.open(path, "r:*") as tar:
-            for member in members:
-                inside = f"{spec['folder']}/{member}"
-                try:
-                    info = tar.getmember(inside)
-                    check_member_size(info.size, f"{path}:{inside}")
+            wanted = {f"{spec['folder']}/{member}": member for member in members}
+            # Headers in archive order, each size checked before its payload is read or skipped over (no
+            # official member is that large, so an oversized one ends the read at once).
+            for info in tar:
+                check_member_size(info.size, f"{path}:{info.name}")
+                if info.name in wanted and info.isfile():
                     handle = tar.extractfile(info)  # read in memory: nothing is written to disk
-                except KeyError:
-                    handle = None
-                if handle is None:
-                    raise DatasetError(f"{path}: {inside} missing from the archive; is it {spec['archive']}?")
-                out[member] = safe_unpickle(handle.read(), f"{path}:{inside}")
+                    out[wanted.pop(info.name)] = safe_unpickle(handle.read(), f"{path}:{info.name}")
+                if not wanted:
+                    break
+            if wanted:
+                raise DatasetError(f"{path}: {next(iter(wanted))} missing from the archive; is it {spec['archive']}?")
     except (tarfile.TarError, EOFError, OSError) as err:
         raise DatasetError(f"{path}: broken or truncated archive ({err}); delete it and download it again") from None
     return out
