@@ -23,9 +23,9 @@ SEED_SIZE = 3           # side of the seed patch a synthesis starts from
 DTYPE = np.float32      # the grid the matcher works in; values are in [0, 1]
 MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before allocating them
 # The fast path (fill_coarse_to_fine): used by method="auto" when the exact search would compare more than
-# FAST_ABOVE (hole pixel, window) pairs; coarser copies down to a hole of COARSEST_HOLE pixels a side (or an
-# image COARSEST_WINDOWS windows across); each
-# pixel compares the windows within SEARCH_RADIUS of its coarse match, and its neighbours' coherent ones.
+# FAST_ABOVE (hole pixel, window) pairs; coarser copies down to a hole of COARSEST_HOLE pixels a side (or
+# an image COARSEST_WINDOWS windows across); each pixel compares the windows within SEARCH_RADIUS of its
+# coarse match, and its neighbours' coherent ones.
 FAST_ABOVE = 50_000_000
 COARSEST_HOLE = 24
 COARSEST_WINDOWS = 8
@@ -272,10 +272,7 @@ def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_
     if sample is None:
         source = floats
         window = check_window(window, floats.shape)
-        # Windows with no hole pixel in them: the image's fully known windows.
-        holes_in_window = window_sums(hole, window)[window // 2: hole.shape[0] - window // 2,
-                                                    window // 2: hole.shape[1] - window // 2]
-        usable = holes_in_window == 0
+        usable = fully_known_windows(hole, window)
         if not usable.any():
             raise ValueError(f"no fully known {window}x{window} window in the image to copy from; "
                              "use a smaller window or a smaller hole, or pass a sample image")
