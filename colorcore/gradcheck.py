@@ -88,7 +88,7 @@ def gradcheck(model, X, T, lam=0.0, h=None, method="complex", worst=0):
     model : MLP, float64 (in float32 the back-propagated gradient itself is only good to about 1e-7)
     X, T : arrays (m, n_inputs) and (m, n_outputs) of the model's dtype
     lam : weight penalty of the cost
-    h : step of the numerical derivative (default: 1e-20 for the complex step, 1e-4 for differences)
+    h : step of the numerical derivative (default: 1e-30 for the complex step, 5e-4 for differences)
     method : "complex" (complex step, exact to rounding) or "central" (five-point central difference)
     worst : also list the `worst` parameters whose two gradients differ most
 
