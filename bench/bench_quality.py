@@ -3,7 +3,7 @@
 Test splits (colorcore.datasets.photo_split, as `python -m colorcore.train --images` uses them):
 ../shared/data/cifar10-jpg/test (32x32) and the fixed 15% of ../shared/data/scenes (150x150); gray photos
 are left out. Rows: the gray image, every pixel the mean training chroma, scikit-learn's MLPRegressor on
-the seed's inputs (25 -> 64 -> RGB, trained here on the same training photos, when scikit-learn is
+the original assignment's inputs (25 -> 64 -> RGB, trained here on the same training photos, when scikit-learn is
 installed), and each model file given (the shipped model by default) at each vividness asked for.
 Figures: pooled PSNR over every pixel and its margin over the gray image, mean SSIM, and the pooled
 colourfulness ratio (sum of the predictions' Hasler-Suesstrunk colourfulness over the originals').
@@ -78,7 +78,7 @@ def main():
 
 
 def sklearn_rows(train, seed, pixels_per_image=100):
-    """("scikit-learn ...", colorizer, None): MLPRegressor on the seed's inputs (5 x 5 window -> 64
+    """("scikit-learn ...", colorizer, None): MLPRegressor on the original assignment's inputs (5 x 5 window -> 64
     logistic units -> RGB, identity output), trained here on a sample of the same training photos, wrapped
     as a seed colorizer with an identity output layer."""
     try:
@@ -96,7 +96,7 @@ def sklearn_rows(train, seed, pixels_per_image=100):
     network = MLP([25, 64, 3], hidden="sigmoid", output="identity")
     network.params[...] = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(sk.coefs_, sk.intercepts_)])
     model = Colorizer(network, probe.features, "rgb")
-    return (f"scikit-learn MLPRegressor on the seed's inputs ({len(X):,} pixels, {sk.n_iter_} epochs, {seconds:.0f} s)",
+    return (f"scikit-learn MLPRegressor on the original assignment's inputs ({len(X):,} pixels, {sk.n_iter_} epochs, {seconds:.0f} s)",
             model, None)
 
 

@@ -1,4 +1,4 @@
-"""The seed's whole training run, timed: 400 training images (32 x 32), a 25-64-3 sigmoid RGB network,
+"""The original assignment's whole training run, timed: 400 training images (32 x 32), a 25-64-3 sigmoid RGB network,
 Adam, early stopping after 10 epochs without validation gain, six rounds of lr / 10.
 
 The 600 images are real photos from ../shared/data/cifar10-jpg/train (CIFAR-100 is not available here);

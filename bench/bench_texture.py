@@ -43,11 +43,11 @@ def cases():
     hole = np.zeros((96, 96), bool)
     hole[36:60, 36:60] = True
     return {
-        "a": ("synthesize 96x96 from brick 64x64 (gray)", 96 * 96 - cc.texture.SEED_SIZE ** 2,
+        "a": ("synthesize 96x96 from brick 64x64 (gray)", 96 * 96 - cc.texture.STARTING_PATCH ** 2,
               lambda ref: cc.synthesize(brick[:64, :64], (96, 96), window=15, seed=0, use_reference=ref)),
         "b": ("fill 24x24 hole in brick 96x96 (gray)", int(hole.sum()),
               lambda ref: cc.fill_holes(brick[:96, :96], hole, window=15, seed=0, use_reference=ref)),
-        "c": ("synthesize 48x48 from coffee 64x64 (RGB)", 48 * 48 - cc.texture.SEED_SIZE ** 2,
+        "c": ("synthesize 48x48 from coffee 64x64 (RGB)", 48 * 48 - cc.texture.STARTING_PATCH ** 2,
               lambda ref: cc.synthesize(coffee[100:164, 200:264], (48, 48), window=15, seed=0, use_reference=ref)),
     }
 

@@ -6,7 +6,7 @@ same run and in turns:
   - the NumPy epoch a user would write (numpy_epoch below: gather, matmuls, in-place Adam; BLAS held to
     one thread with threadpoolctl),
   - PyTorch CPU (torch.set_num_threads(1)) when installed,
-  - scikit-learn's MLPRegressor on the seed's shape when installed.
+  - scikit-learn's MLPRegressor on the original assignment's shape when installed.
 Printed per shape: rows/s, GMAC/s (2 n_in h + 3 h n_out multiply-adds per row: forward, weight gradients,
 and the hidden layer's input gradient) and its share of the core's FMA peak, the ratio to the NumPy
 epoch on one thread, and colorcore on all cores. Epoch sizes are chosen per shape (about --gmac
@@ -216,7 +216,7 @@ def idle_grid(shapes, args):
 
 
 def seed_peers(args):
-    print("\n## The seed's network 25-64-3, peers on 1 thread, scikit-learn included\n")
+    print("\n## The original assignment's network 25-64-3, peers on 1 thread, scikit-learn included\n")
     rows = []
     for batch_size in BATCHES:
         shape = (25, 64, 3, batch_size)

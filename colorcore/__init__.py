@@ -3,6 +3,9 @@
 The arithmetic runs in Cython kernels (colorcore._dense, _optim, _shuffle, _ssd, _windows, _colour,
 _affinity); this package is the checked, documented façade over them.
 """
+from ._dispatch import use_fastest
+
+KERNEL_BUILD = use_fastest(__name__)  # "avx2-fma", "baseline" or "as-built" (a native build)
 try:
     from . import _affinity, _colour, _dense, _optim, _shuffle, _ssd, _windows  # noqa: F401 (the kernels)
 except ImportError as err:  # a source folder without built kernels, usually the checkout itself

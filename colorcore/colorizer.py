@@ -289,11 +289,11 @@ class Colorizer:
 
     @classmethod
     def load(cls, path=None):
-        """Read a model file written by save() (or by the seed's release); None loads the shipped model."""
+        """Read a model file written by save() (or by the original assignment's release); None loads the shipped model."""
         path = default_model_path() if path is None else Path(path)
         params, header = load_model_file(path)
         try:
-            if header["version"] == 1:  # the seed release: one window, target "rgb" or "lab"
+            if header["version"] == 1:  # the first release: one window, target "rgb" or "lab"
                 header = dict(header, loss="squared_error", working_size=None, vividness=None,
                               features=[{"name": "window", "radius": header["radius"], "padding": header["padding"]}])
             sizes = [int(s) for s in header["layer_sizes"]]

@@ -1,4 +1,4 @@
-"""Gradient check, reported as the seed's ratio ||G_num - G_bp|| / ||G_num + G_bp||.
+"""Gradient check, reported as the original assignment's ratio ||G_num - G_bp|| / ||G_num + G_bp||.
 
 The numerical gradient is the complex-step derivative by default: dJ/dp = Im J(p + i h) / h with h = 1e-30
 (Squire & Trapp 1998). No difference is taken, so nothing cancels: it is exact to rounding (about 1e-16

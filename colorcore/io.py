@@ -104,7 +104,7 @@ def write_image(path, image):
 MODEL_FORMAT = "colorcore-model"
 MAX_PARAMS_BYTES = 1 << 30   # 1 GiB of weights (the shipped model has 0.25 MB)
 MAX_HEADER_BYTES = 1 << 24   # 16 MiB of JSON
-MODEL_VERSION = 2            # 2: feature pipelines and targets; 1: the seed release (window, rgb/lab)
+MODEL_VERSION = 2            # 2: feature pipelines and targets; 1: the first release (window, rgb/lab)
 READABLE_VERSIONS = (1, 2)
 
 

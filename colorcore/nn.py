@@ -5,7 +5,7 @@ layer's W and b are views into it. One vector means one optimiser call per step 
 epoch kernel (pyx/dense.pyx) see the whole network.
 
 The cost is J = (1/m) sum_rows loss + lam/(2m) sum w^2 over weights (not biases), the loss one of
-colorcore.losses. With the default squared error it is the seed's J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
+colorcore.losses. With the default squared error it is the original assignment's J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
 """
 import numpy as np
 
@@ -83,7 +83,7 @@ class MLP:
     dtype : "float32" (fast, the default) or "float64" (for checking).
     seed : int or numpy.random.Generator
         Source of the initial weights; the same seed gives the same network.
-    loss : "squared_error" (the seed's, the default) or "softmax_cross_entropy" (targets: a distribution
+    loss : "squared_error" (the original assignment's, the default) or "softmax_cross_entropy" (targets: a distribution
         over the outputs per row, possibly scaled by a per-row weight; predict() gives probabilities).
 
     Examples
@@ -191,7 +191,7 @@ class MLP:
     def backward(self, dY, lam=0.0):
         """Backpropagate dL/dY from the last forward into self.grads (and each layer's dW, db).
 
-        With lam > 0 the gradient includes the seed's weight penalty lam/(2m) sum w^2, m the batch size.
+        With lam > 0 the gradient includes the original assignment's weight penalty lam/(2m) sum w^2, m the batch size.
         Returns the flat gradient vector (a view that the next backward overwrites).
         """
         if self.layers[-1]._A is None:
@@ -204,7 +204,7 @@ class MLP:
         return self.grads
 
     def cost(self, X, T, lam=0.0):
-        """J = (1/m) sum_rows loss + lam/(2m) sum w^2; for the squared error the seed's
+        """J = (1/m) sum_rows loss + lam/(2m) sum w^2; for the squared error the original assignment's
         J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2."""
         lam = check_penalty(lam)
         Y = self.forward(X)

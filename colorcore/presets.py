@@ -2,7 +2,7 @@
 schedule. `python -m colorcore.train --preset NAME` starts from one; any flag overrides a part of it.
 
 - ``seed`` reproduces the original assignment exactly: the 5 x 5 gray window (25 inputs) -> 64 sigmoid
-  units -> R, G, B, the seed's cost (squared error + lam/(2m) sum w^2) and six-round schedule, every
+  units -> R, G, B, the original assignment's cost (squared error + lam/(2m) sum w^2) and six-round schedule, every
   pixel of every photo at its own size.
 - ``default`` is the recipe of the shipped model (see README, "How good is it"): a 5-level pyramid of
   windows (taps 1 to 16 pixels apart), an 8 x 8 thumbnail of the whole photo with its mean and spread,

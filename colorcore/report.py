@@ -121,7 +121,7 @@ def plot_validation_curve(history, path):
 
 
 def comparison_grid(originals, predicted, rows=8, gap=2):
-    """uint8 image with one row per example: gray input | predicted | original (the seed's figure).
+    """uint8 image with one row per example: gray input | predicted | original (the original assignment's figure).
     Photos of different sizes are placed top-left in cells of the largest size."""
     from .images import to_uint8
 

@@ -19,7 +19,7 @@ from .progress import progress_bar
 MATCH_TOLERANCE = 0.1   # ErrThreshold: good matches lie within (1 + 0.1) of the best
 MAX_ERROR = 0.3         # MaxErrThreshold: a match is accepted only below this error...
 MAX_ERROR_GROWTH = 1.1  # ...which grows by this factor after a pass that filled nothing
-SEED_SIZE = 3           # side of the seed patch a synthesis starts from
+STARTING_PATCH = 3      # side of the patch of the sample a synthesis starts from
 DTYPE = np.float32      # the grid the matcher works in; values are in [0, 1]
 MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before allocating them
 # The fast path (fill_coarse_to_fine): used by method="auto" when the exact search would compare more than
@@ -224,8 +224,8 @@ def synthesize(sample, size, window=15, seed=0, progress=False, use_reference=Fa
     rng = np.random.default_rng(seed)
     canvas = np.zeros((height, width, floats.shape[2]))
     known = np.zeros((height, width), bool)
-    # Start from a random SEED_SIZE x SEED_SIZE patch of the sample, placed in the middle.
-    patch_h, patch_w = min(SEED_SIZE, height), min(SEED_SIZE, width)
+    # Start from a random STARTING_PATCH x STARTING_PATCH patch of the sample, placed in the middle.
+    patch_h, patch_w = min(STARTING_PATCH, height), min(STARTING_PATCH, width)
     sy = rng.integers(0, floats.shape[0] - patch_h + 1)
     sx = rng.integers(0, floats.shape[1] - patch_w + 1)
     cy, cx = (height - patch_h) // 2, (width - patch_w) // 2

@@ -1,7 +1,7 @@
 """The training schedule as a library: TrainConfig and fit. It knows a network and arrays, never a
 colorizer (colorcore.report scores colorizers on photos; colorcore.train is the command line).
 
-The seed's schedule: Adam with lr 1e-3 and weight penalty lam 1e-4 until the validation error has not
+The original assignment's schedule: Adam with lr 1e-3 and weight penalty lam 1e-4 until the validation error has not
 improved for 10 epochs; restart from the best weights with lr / 10; six rounds in all.
 """
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from .progress import progress_bar
 class TrainConfig:
     batch_size: int = 256         # minibatch size
     lr: float = 1e-3              # Adam's alpha in the first round
-    lam: float = 1e-4             # weight penalty lambda of the seed's cost
+    lam: float = 1e-4             # weight penalty lambda of the original assignment's cost
     patience: int = 10            # epochs without a better validation error before a round ends
     rounds: int = 6               # learning-rate rounds, each lr / lr_decay of the one before
     lr_decay: float = 10.0
@@ -46,7 +46,7 @@ class FitResult:
 
 
 def error(model, X, T, chunk=65536):
-    """The data part of the cost on a whole set, (1/m) sum_rows loss: for the squared error the seed's
+    """The data part of the cost on a whole set, (1/m) sum_rows loss: for the squared error the original assignment's
     1/(2m) sum (y - t)^2."""
     if len(X) == 0:
         return float("nan")
@@ -56,7 +56,7 @@ def error(model, X, T, chunk=65536):
 
 
 def fit(model, X, T, Xv, Tv, config, progress=True, start=None, on_improve=None, on_round=None):
-    """The seed's schedule on model (in place); returns a FitResult. Ctrl-C stops it with the best weights.
+    """The original assignment's schedule on model (in place); returns a FitResult. Ctrl-C stops it with the best weights.
 
     1. Round r trains with Adam at lr / lr_decay^r from the best weights so far, fresh moments.
     2. Each epoch reshuffles (seeded by config.seed and the epoch number, so a resumed run continues alike).

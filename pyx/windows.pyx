@@ -30,7 +30,7 @@ cdef inline Py_ssize_t padded_index(Py_ssize_t i, Py_ssize_t n, int padding) noe
 def context_windows(floating[:, ::1] image, Py_ssize_t radius, Py_ssize_t step, int padding, floating[:, ::1] out,
                     Py_ssize_t col0=0, int n_threads=1):
     """out[y * w + x, col0 + (dy + r) * (2r + 1) + (dx + r)] = image[y + step dy, x + step dx], padded at the
-    borders: a (2r + 1)^2 window whose taps are `step` pixels apart (step 1: the seed's window). Columns
+    borders: a (2r + 1)^2 window whose taps are `step` pixels apart (step 1: the original assignment's window). Columns
     outside col0 .. col0 + (2r + 1)^2 - 1 are left alone, so extractors fill one shared feature matrix.
     Rows of the image are shared among n_threads threads."""
     cdef Py_ssize_t h = image.shape[0], w = image.shape[1], side = 2 * radius + 1

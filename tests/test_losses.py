@@ -42,7 +42,7 @@ def test_mlp_loss_option():
     probabilities = model.predict(np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-6)
     assert "softmax_cross_entropy" in repr(model) and model.copy().loss == "softmax_cross_entropy"
-    assert cc.MLP([4, 3]).output == "sigmoid"  # the seed's default
+    assert cc.MLP([4, 3]).output == "sigmoid"  # the original assignment's default
     with pytest.raises(ValueError, match="must be 'identity'"):
         cc.MLP([4, 3], output="sigmoid", loss="softmax_cross_entropy")
     with pytest.raises(ValueError, match="choose one of " + ", ".join(LOSSES)):

@@ -51,7 +51,7 @@ def load_sources(args, skip_gray):
     try:
         images = datasets.load_cifar(args.dataset, classes, args.data, download_missing=not args.no_download,
                                      progress=progress)
-        chosen = ", ".join(classes) if classes else (datasets.SEED_CLASS if args.dataset == "cifar-100" else "all")
+        chosen = ", ".join(classes) if classes else (datasets.ASSIGNMENT_CLASS if args.dataset == "cifar-100" else "all")
         name = f"{len(images)} {args.dataset} images ({chosen})"
     except datasets.DatasetError as err:
         if explicit:
@@ -112,7 +112,7 @@ the shipped model:
     data.add_argument("--data", type=Path, help="CIFAR archive (.tar.gz) or extracted folder, or a folder holding one")
     data.add_argument("--dataset", choices=sorted(datasets.CIFAR), default="cifar-100")
     data.add_argument("--classes", help="comma-separated CIFAR class or CIFAR-100 superclass names "
-                                        f"(default: {datasets.SEED_CLASS} for CIFAR-100)")
+                                        f"(default: {datasets.ASSIGNMENT_CLASS} for CIFAR-100)")
     data.add_argument("--size", type=int, help="resize --images photos to SIZE x SIZE (default: keep their size)")
     data.add_argument("--skip-gray", action=cli.argparse.BooleanOptionalAction, default=None,
                       help="leave out photos that are already gray (preset default)")

@@ -1,6 +1,6 @@
 """Context at several scales: level k is the gray image blurred by a Gaussian of sigma 2^(k-1) and read
 through a (2r + 1)^2 window whose taps are 2^k pixels apart, so level 3 of a radius-2 window spans 33 x 33
-pixels with 25 inputs. Level 0 is the seed's window."""
+pixels with 25 inputs. Level 0 is the original assignment's window."""
 from scipy import ndimage
 
 from ..features import padding_code

@@ -1,4 +1,4 @@
-"""The seed's input: the (2r + 1)^2 gray values around each pixel, padded at the borders."""
+"""The original assignment's input: the (2r + 1)^2 gray values around each pixel, padded at the borders."""
 from ..features import padding_code
 from . import check_int, fill_windows, register
 
