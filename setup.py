@@ -20,7 +20,9 @@ from setuptools.command.build_ext import build_ext
 
 KERNELS = ["affinity", "colour", "dense", "optim", "shuffle", "ssd", "windows"]
 AVX2_KERNELS = ["affinity", "colour", "dense", "optim", "ssd", "windows"]  # the same list is in colorcore/_dispatch.py
-AVX2_FLAGS = ["-mavx2", "-mfma"]
+# x86-64-v3 (AVX2, FMA, BMI, F16C, ...: every Haswell and Zen and later), tuned generically; older
+# compilers get the two extensions alone.
+AVX2_FLAGS = (["-march=x86-64-v3"], ["-mavx2", "-mfma"])
 VARIANTS_DIR = os.path.join("build", "variants")
 
 
@@ -67,7 +69,8 @@ class ProbingBuildExt(build_ext):
             link_args = []
             if NATIVE and _compiles(self.compiler, PLAIN_PROBE, ["-march=native"]):
                 compile_args.append("-march=native")
-        variant_args = AVX2_FLAGS if not msvc and _compiles(self.compiler, PLAIN_PROBE, AVX2_FLAGS) else None
+        variant_args = next((flags for flags in AVX2_FLAGS if not msvc and _compiles(self.compiler, PLAIN_PROBE, flags)),
+                            None)
         if variant_args is None:  # not an x86 compiler: no variants to build
             self.extensions = [ext for ext in self.extensions if not ext.name.startswith("colorcore._avx2_")]
         openmp = None

@@ -14,7 +14,8 @@ AVX2_KERNELS = ("affinity", "colour", "dense", "optim", "ssd", "windows")  # as 
 
 
 def cpu_has_avx2_fma():
-    """True when the CPU runs AVX2 and FMA instructions (as NumPy's own dispatch reads it)."""
+    """True when the CPU runs the x86-64-v3 variants (AVX2, FMA and F16C, as NumPy's own dispatch reads
+    them; every such CPU also has the BMI, LZCNT and MOVBE that x86-64-v3 adds)."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:  # NumPy < 2
@@ -22,7 +23,7 @@ def cpu_has_avx2_fma():
             from numpy.core._multiarray_umath import __cpu_features__ as features
         except ImportError:
             return False
-    return bool(features.get("AVX2")) and bool(features.get("FMA3"))
+    return all(features.get(name) for name in ("AVX2", "FMA3", "F16C"))
 
 
 def use_fastest(package):
