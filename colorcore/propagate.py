@@ -96,13 +96,9 @@ def conjugate_gradients(multigrid, x, residual, tolerance=TOLERANCE, max_iterati
 
 def free_couplings(weights, free):
     """The weights with every coupling to a known pixel set to 0 (what the unknowns' system keeps), in place."""
-    out = weights
-    h, w = free.shape
-    for k, (dy, dx) in enumerate(reference.FORWARD_NEIGHBOURS):
-        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
-        ns, nxs = slice(dy, h), slice(max(0, dx), w + min(0, dx))
-        out[ys, xs, k] *= free[ys, xs] & free[ns, nxs]
-    return out
+    for k, pixels, neighbours in reference.forward_pairs(*free.shape):
+        weights[pixels + (k,)] *= free[pixels] & free[neighbours]
+    return weights
 
 
 class Level:

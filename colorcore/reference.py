@@ -155,6 +155,14 @@ def chroma_to_rgb(gray, ab, rgb_from_xyz, white, weights, out, n_threads=1):
 FORWARD_NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))
 
 
+def forward_pairs(h, w):
+    """For each forward neighbour k: (k, pixels, their neighbours), the two as (rows, cols) slices of an
+    (h, w) image, covering every pixel whose k-th neighbour lies inside it."""
+    for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
+        yield (k, (slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))),
+               (slice(dy, h), slice(max(0, dx), w + min(0, dx))))
+
+
 def _neighbourhoods(image):
     """(H, W, 9) values of each pixel's 3x3 window, NaN where it leaves the image."""
     padded = np.pad(image, 1, constant_values=np.nan)
@@ -174,11 +182,9 @@ def affinity_weights(lightness, scales, out, n_threads=1):
     """out[y, x, k] = exp(-2 (l_r - l_s)^2 / (scale_r + scale_s)), s the k-th forward neighbour; 0 outside."""
     h, w = lightness.shape
     out[...] = 0
-    for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
-        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
-        ns, nxs = slice(dy, h), slice(max(0, dx), w + min(0, dx))
-        d = lightness[ys, xs] - lightness[ns, nxs]
-        out[ys, xs, k] = np.exp(-2 * d * d / (scales[ys, xs] + scales[ns, nxs]))
+    for k, pixels, neighbours in forward_pairs(h, w):
+        d = lightness[pixels] - lightness[neighbours]
+        out[pixels + (k,)] = np.exp(-2 * d * d / (scales[pixels] + scales[neighbours]))
 
 
 def affinity_matrix(weights):
@@ -188,12 +194,10 @@ def affinity_matrix(weights):
     h, w = weights.shape[:2]
     index = np.arange(h * w).reshape(h, w)
     rows, cols, values = [], [], []
-    for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
-        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
-        ns, nxs = slice(dy, h), slice(max(0, dx), w + min(0, dx))
-        rows.append(index[ys, xs].ravel())
-        cols.append(index[ns, nxs].ravel())
-        values.append(weights[ys, xs, k].ravel())
+    for k, pixels, neighbours in forward_pairs(h, w):
+        rows.append(index[pixels].ravel())
+        cols.append(index[neighbours].ravel())
+        values.append(weights[pixels + (k,)].ravel())
     rows, cols, values = np.concatenate(rows), np.concatenate(cols), np.concatenate(values)
     upper = sparse.coo_matrix((values, (rows, cols)), shape=(h * w, h * w))
     return (upper + upper.T).tocsr()
@@ -312,11 +316,14 @@ def affinity_smooth(weights, diagonal, free, rhs, values, omega, out, n_threads=
 
 def coarsen_affinities(weights, diagonal, free, coarse_weights, coarse_diagonal):
     """P^T A P for P spreading each 2x2 block's value over its free pixels (adds into the coarse arrays)."""
+    from scipy import sparse
+
     h, w = diagonal.shape
     hc, wc = coarse_diagonal.shape
-    block = (np.arange(h)[:, None] // 2) * wc + np.arange(w)[None, :] // 2
-    P = _block_spreading(block, free, hc * wc)
-    A = _sparse_diags(diagonal.ravel()) - affinity_matrix(weights)
+    block = ((np.arange(h)[:, None] // 2) * wc + np.arange(w)[None, :] // 2).ravel()
+    P = sparse.csr_matrix((free.ravel().astype(np.float64), (np.arange(block.size), block)),
+                          shape=(block.size, hc * wc))
+    A = sparse.diags(diagonal.ravel()) - affinity_matrix(weights)
     coarse = (P.T @ A @ P).tocsr()
     coarse_diagonal += coarse.diagonal().reshape(hc, wc)
     for k, (dy, dx) in enumerate(FORWARD_NEIGHBOURS):
@@ -324,19 +331,6 @@ def coarsen_affinities(weights, diagonal, free, coarse_weights, coarse_diagonal)
             for X in range(wc):
                 if 0 <= Y + dy < hc and 0 <= X + dx < wc:
                     coarse_weights[Y, X, k] -= coarse[Y * wc + X, (Y + dy) * wc + X + dx]
-
-
-def _block_spreading(block, free, n_blocks):
-    from scipy import sparse
-
-    rows = np.arange(block.size)
-    return sparse.csr_matrix((free.ravel().astype(np.float64), (rows, block.ravel())), shape=(block.size, n_blocks))
-
-
-def _sparse_diags(values):
-    from scipy import sparse
-
-    return sparse.diags(values)
 
 
 def block_sums(fine, coarse, n_threads=1):
