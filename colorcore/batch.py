@@ -110,8 +110,7 @@ def _work(source, target):
     return colorize_file(_WORKER["model"], source, target, _WORKER["vividness"])
 
 
-def _in_process(model_path, vividness, pairs):
-    model = Colorizer.load(model_path)
+def _in_process(model, vividness, pairs):
     for source, target in pairs:
         yield colorize_file(model, source, target, vividness)
 
@@ -209,7 +208,8 @@ def colorize_folder(input_dir, output_dir, *, model=None, vividness=None, recurs
                          f"{f' (and {len(strangers) - 1} more)' if len(strangers) > 1 else ''}; pass --overwrite "
                          "to replace, or choose another -o")
     model_path = None if model is None else str(Path(model).resolve())
-    Colorizer.load(model_path).check_vividness(vividness)  # a bad model or vividness fails before any work
+    loaded = Colorizer.load(model_path)  # a bad model or vividness fails before any work
+    loaded.check_vividness(vividness)
     if workers is not None and int(workers) < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     started = time.perf_counter()
@@ -222,7 +222,7 @@ def colorize_folder(input_dir, output_dir, *, model=None, vividness=None, recurs
         if dask:
             records = _on_dask(model_path, vividness, pending, dask, int(workers or 2))
         elif int(workers or available_threads()) == 1 or len(pending) <= 1:
-            records = _in_process(model_path, vividness, pending)
+            records = _in_process(loaded, vividness, pending)
         else:
             records = _in_worker_processes(model_path, vividness, pending, min(int(workers or available_threads()),
                                                                              len(pending)))
