@@ -9,6 +9,7 @@ import numpy as np
 from skimage.color import colorconv
 
 from . import _colour, reference
+from .images import as_float_image
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601, as Pillow's convert("L")
 PADDINGS = ("edge", "reflect", "zero")
@@ -24,6 +25,13 @@ def to_gray(rgb, weights=GRAY_WEIGHTS):
     if rgb.ndim == 2:
         return rgb
     return rgb[..., :3] @ np.asarray(weights, dtype=rgb.dtype if rgb.dtype.kind == "f" else np.float64)
+
+
+def gray_of_image(image, weights=GRAY_WEIGHTS):
+    """(gray (H, W) in [0, 1], the input's dtype) of a user's image: gray as it is, colour (with or
+    without alpha) through the luma weights."""
+    floats, dtype, _ = as_float_image(image)
+    return to_gray(floats if floats.shape[2] >= 3 else floats[:, :, 0], weights), dtype
 
 
 def padding_code(padding):

@@ -12,7 +12,7 @@ chroma is used: the photo keeps its own lightness.
 import numpy as np
 from skimage import color
 
-from .features import GRAY_WEIGHTS, chroma_to_rgb, to_gray
+from .features import GRAY_WEIGHTS, chroma_to_rgb, gray_of_image
 from .images import as_float_image, from_float_image
 from .propagate import propagate
 from .threads import threads_for_now
@@ -115,8 +115,7 @@ def propagate_hints(image, hints, gray_weights=GRAY_WEIGHTS):
     -------
     RGB array (H, W, 3) with the photo's luma: uint8 for uint8 input, float64 in [0, 1] otherwise.
     """
-    floats, dtype, _ = as_float_image(image)
-    gray = to_gray(floats if floats.shape[2] >= 3 else floats[:, :, 0], gray_weights)
+    gray, dtype = gray_of_image(image, gray_weights)
     known, chroma = read_hints(hints, gray.shape)
     if not known.any():
         raise ValueError("the hints mark no pixel (every alpha is 0); paint at least one colour")

@@ -16,7 +16,7 @@ from skimage import color
 
 from . import _ssd
 from .datasets import is_gray
-from .features import GRAY_WEIGHTS, chroma_to_rgb, gray_lightness, to_gray
+from .features import GRAY_WEIGHTS, chroma_to_rgb, gray_lightness, gray_of_image
 from .images import as_float_image, from_float_image
 from .propagate import propagate
 from .texture import gaussian_window
@@ -47,8 +47,7 @@ def transfer_colors(image, reference, method="reinhard", gray_weights=GRAY_WEIGH
     """
     if method not in METHODS:
         raise ValueError(f"unknown transfer method {method!r}; choose one of {', '.join(METHODS)}")
-    floats, dtype, _ = as_float_image(image)
-    gray = to_gray(floats if floats.shape[2] >= 3 else floats[:, :, 0], gray_weights)
+    gray, dtype = gray_of_image(image, gray_weights)
     ref, _, _ = as_float_image(reference, "reference")
     if ref.shape[2] < 3 or is_gray(ref[:, :, :3]):
         raise ValueError("the reference photo is gray, so it has no colours to give; use a colour photo")
