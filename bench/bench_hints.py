@@ -28,21 +28,6 @@ SETS = ("cifar10-jpg", "scenes")
 HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50, 100)
 
 
-def random_hints(ab, count, rng, side=3):
-    """`count` random side x side patches, each hinted with its mean chroma: (known, chroma)."""
-    h, w = ab.shape[:2]
-    known = np.zeros((h, w), dtype=bool)
-    chroma = np.zeros_like(ab)
-    for _ in range(count):
-        y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
-        patch = (slice(y, y + side), slice(x, x + side))
-        known[patch] = True
-        chroma[patch] = ab[patch].reshape(-1, 2).mean(axis=0)
-    if known.all():  # every pixel hinted: leave one out so that the photo still needs colorizing
-        known[0, 0] = False
-    return known, chroma
-
-
 class Photo:
     """One test photo with what every method needs: its gray, true chroma and the network's chroma."""
 
@@ -55,7 +40,7 @@ class Photo:
         self.weights = model.gray_weights
 
     def hints(self, count):
-        return random_hints(self.ab, count, np.random.default_rng([self.index, count]))
+        return report.random_hint_patches(self.ab, count, np.random.default_rng([self.index, count]))
 
     def rgb_from(self, chroma):
         return chroma_to_rgb(self.gray, chroma, self.weights)
@@ -139,7 +124,7 @@ def speed(args):
             photo = transform.resize(rgb, (side, side), anti_aliasing=True)
             gray, ab = photo @ np.array([0.299, 0.587, 0.114]), color.rgb2lab(photo)[..., 1:]
             for count in (10, 1000):
-                known, chroma = random_hints(ab, count, np.random.default_rng(count))
+                known, chroma = report.random_hint_patches(ab, count, np.random.default_rng(count))
                 for label, prior in (("hints alone", None), ("with the network's chroma", ab * 0.5)):
                     def solve():
                         if prior is None:
@@ -161,7 +146,7 @@ def speed(args):
         for side in (256, 512):
             photo = transform.resize(rgb, (side, side), anti_aliasing=True)
             gray, ab = photo @ np.array([0.299, 0.587, 0.114]), color.rgb2lab(photo)[..., 1:]
-            known, chroma = random_hints(ab, 100, np.random.default_rng(0))
+            known, chroma = report.random_hint_patches(ab, 100, np.random.default_rng(0))
             ours = min(_timed(lambda: propagate.propagate(gray, known, chroma)) for _ in range(3))
             theirs = _timed(lambda: superlu_solve(gray, known, chroma, spsolve))
             peer_rows.append((f"{side}x{side}", 100, f"{ours:.2f}", f"{theirs:.2f}", f"{theirs / ours:.1f}"))

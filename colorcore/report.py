@@ -135,3 +135,19 @@ def comparison_grid(originals, predicted, rows=8, gap=2):
             ph, pw = panel.shape[:2]
             grid[i * (h + gap):i * (h + gap) + ph, j * (w + gap):j * (w + gap) + pw] = to_uint8(panel)
     return grid
+
+
+def random_hint_patches(ab, count, rng, side=3):
+    """Simulated user hints (as Zhang et al. 2017 score them): `count` random side x side patches of a
+    photo's chroma ab (H, W, 2), each hinted with its mean chroma. Returns (known (H, W), chroma (H, W, 2))."""
+    h, w = ab.shape[:2]
+    known = np.zeros((h, w), dtype=bool)
+    chroma = np.zeros_like(ab)
+    for _ in range(count):
+        y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+        patch = (slice(y, y + side), slice(x, x + side))
+        known[patch] = True
+        chroma[patch] = ab[patch].reshape(-1, 2).mean(axis=0)
+    if known.all():  # every pixel hinted: leave one out so that the photo still needs colorizing
+        known[0, 0] = False
+    return known, chroma

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from skimage import color, data
 
 import colorcore as cc
-from colorcore import datasets, hints, propagate
+from colorcore import datasets, hints, propagate, report
 from colorcore.colorizer import Colorizer
 from colorcore.features import chroma_to_rgb
 
@@ -91,13 +91,7 @@ def photos_figure(model, data_dir, count=6, n_hints=10):
         rgb = photo / 255.0
         gray = model.gray(rgb)
         ab = color.rgb2lab(rgb)[..., 1:]
-        rng = np.random.default_rng(index)
-        known = np.zeros(gray.shape, bool)
-        chroma = np.zeros_like(ab)
-        for _ in range(n_hints):
-            y, x = rng.integers(0, gray.shape[0] - 2), rng.integers(0, gray.shape[1] - 2)
-            known[y:y + 3, x:x + 3] = True
-            chroma[y:y + 3, x:x + 3] = ab[y:y + 3, x:x + 3].reshape(-1, 2).mean(axis=0)
+        known, chroma = report.random_hint_patches(ab, n_hints, np.random.default_rng(index))
         network = model.predict_chroma(gray)
         shown = [gray, network, propagate.propagate(gray, known, chroma),
                  hints.combine(gray, known, chroma, network)]
