@@ -262,13 +262,20 @@ def grow_pixels(image, known, sample, usable, gaussian, pixel_rows, pixel_cols, 
     return filled
 
 
-def grow_pixels_near(image, known, sources, usable, gaussian, pixel_rows, pixel_cols, guesses, radius, uniforms,
-                     match_tolerance, max_error, candidates, errors):
-    """grow_pixels with each pixel's search cut to the windows near its guess and its neighbours' sources
-    (see pyx/ssd.pyx); the image is its own sample. Returns how many were filled."""
+def grow_pixels_near(image, known, sources, usable, gaussian, pixel_rows, pixel_cols, guesses, radius, jumps,
+                     uniforms, match_tolerance, max_error, candidates, errors):
+    """grow_pixels with each pixel's search cut to the windows near its guess and its neighbours' sources,
+    then a random search from the best of them (see pyx/ssd.pyx); the image is its own sample. Returns
+    how many were filled."""
     w = gaussian.shape[0]
     half = w // 2
     h, width = sources.shape[:2]
+
+    def may_copy(cy, cx, listed):
+        ty, tx = cy - half, cx - half
+        return (0 <= ty < usable.shape[0] and 0 <= tx < usable.shape[1] and usable[ty, tx]
+                and (cy, cx) not in listed and len(listed) < len(candidates))
+
     filled = 0
     for p in range(len(pixel_rows)):
         y, x = pixel_rows[p], pixel_cols[p]
@@ -280,18 +287,33 @@ def grow_pixels_near(image, known, sources, usable, gaussian, pixel_rows, pixel_
         wanted += [(sources[y + i, x + j, 0] - i, sources[y + i, x + j, 1] - j) for i in (-1, 0, 1) for j in (-1, 0, 1)
                    if (i or j) and 0 <= y + i < h and 0 <= x + j < width and known[y + i + half, x + j + half]]
         for cy, cx in wanted:
-            ty, tx = cy - half, cx - half
-            if (0 <= ty < usable.shape[0] and 0 <= tx < usable.shape[1] and usable[ty, tx]
-                    and (cy, cx) not in listed and len(listed) < len(candidates)):
+            if may_copy(cy, cx, listed):
                 listed.append((cy, cx))
         valid = known[y:y + w, x:x + w].astype(bool)
-        if not listed or not valid.any():
+        if not valid.any():
             continue
         weights = np.where(valid, gaussian, 0.0)
         norm = weights.sum() * image.shape[0]
-        found = np.array([np.sum(weights * np.sum((image[:, y:y + w, x:x + w] - image[:, cy:cy + w, cx:cx + w]) ** 2,
-                                                  axis=0)) / norm for cy, cx in listed])
-        good = np.flatnonzero(found <= found.min() * (1 + match_tolerance))
+
+        def error(cy, cx):
+            return np.sum(weights * np.sum((image[:, y:y + w, x:x + w] - image[:, cy:cy + w, cx:cx + w]) ** 2,
+                                           axis=0)) / norm
+
+        found = [error(cy, cx) for cy, cx in listed]
+        best = int(np.argmin(found)) if found else None
+        start = (guesses[p, 0], guesses[p, 1]) if guesses[p, 0] >= 0 else (y, x)
+        for dy, dx in jumps[p]:
+            cy, cx = (listed[best] if found else start)
+            cy, cx = cy + dy, cx + dx
+            if may_copy(cy, cx, listed):
+                listed.append((cy, cx))
+                found.append(error(cy, cx))
+                if best is None or found[-1] < found[best]:
+                    best = len(found) - 1
+        if not found:
+            continue
+        found = np.array(found)
+        good = np.flatnonzero(found <= found[best] * (1 + match_tolerance))
         chosen = good[min(int(uniforms[p] * len(good)), len(good) - 1)]
         if found[chosen] < max_error:
             cy, cx = listed[chosen]

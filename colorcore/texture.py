@@ -25,11 +25,14 @@ MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before al
 # The fast path (fill_coarse_to_fine): used by method="auto" when the exact search would compare more than
 # FAST_ABOVE (hole pixel, window) pairs; coarser copies down to a hole of COARSEST_HOLE pixels a side (or
 # an image COARSEST_WINDOWS windows across); each pixel compares the windows within SEARCH_RADIUS of its
-# coarse match, and its neighbours' coherent ones.
+# coarse match, its neighbours' coherent ones and a random search from the best of those; each level ends
+# with one refinement pass.
 FAST_ABOVE = 50_000_000
 COARSEST_HOLE = 24
 COARSEST_WINDOWS = 8
 SEARCH_RADIUS = 4
+REFINE_RADIUS = 1  # the refinement pass starts from each pixel's own match: its close neighbours suffice
+REFINE_SLICE = 2048  # pixels per kernel call of the refinement pass
 METHODS = ("auto", "exact", "fast")
 
 
@@ -69,6 +72,16 @@ def window_sums(mask, window):
             - table[window:window + h, :w] + table[:h, :w])
 
 
+def padded_planes(canvas, half):
+    """(C, H + 2 half, W + 2 half) contiguous DTYPE copy of canvas (H, W, C), zero-padded: the kernels' grid."""
+    return np.ascontiguousarray(np.pad(canvas, ((half, half), (half, half), (0, 0))).transpose(2, 0, 1), dtype=DTYPE)
+
+
+def unpadded(planes, half):
+    """The (H, W, C) view of padded_planes' grid without its border."""
+    return planes[:, half:planes.shape[1] - half, half:planes.shape[2] - half].transpose(1, 2, 0)
+
+
 def grow(canvas, known, sample, usable, window, rng, progress=False, use_reference=False, sources=None,
          guesses=None):
     """Fill every unknown pixel of canvas (H, W, C) in place, growing out from the known ones.
@@ -85,7 +98,7 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
     kernels = reference if use_reference else _ssd
     half = window // 2
     n_channels = canvas.shape[2]
-    planes = np.ascontiguousarray(np.pad(canvas, ((half, half), (half, half), (0, 0))).transpose(2, 0, 1), dtype=DTYPE)
+    planes = padded_planes(canvas, half)
     known_padded = np.pad(known, half).astype(np.uint8)
     usable = np.ascontiguousarray(usable, dtype=np.uint8)
     gaussian = gaussian_window(window)
@@ -94,9 +107,6 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
         scratch = dict(offset_rows=np.empty(window * window, np.intp), offset_cols=np.empty(window * window, np.intp),
                        weights=np.empty(window * window, DTYPE), values=np.empty((window * window, n_channels), DTYPE),
                        errors=np.empty((usable.shape[0], sample.shape[1]), DTYPE))
-    else:
-        size = (2 * SEARCH_RADIUS + 1) ** 2 + 8
-        scratch = dict(candidates=np.empty((size, 2), np.intp), errors=np.empty(size, DTYPE))
     max_error = MAX_ERROR
     # Each pass looks at the unknown pixels' bounding box only, widened by half a window plus one so that
     # the frontier and its known-neighbour counts are those of the whole image.
@@ -119,15 +129,16 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
                     planes, known_padded, sample_planes, usable, gaussian, rows, cols, rng.random(rows.size),
                     MATCH_TOLERANCE, max_error, **scratch, n_threads=threads_for_now(), sources=sources)
             else:
+                jumps = random_jumps(rng, rows.size, known.shape)
                 filled = kernels.grow_pixels_near(
                     planes, known_padded, sources, usable, gaussian, rows, cols,
-                    np.ascontiguousarray(guesses[rows, cols]), SEARCH_RADIUS, rng.random(rows.size),
-                    MATCH_TOLERANCE, max_error, **scratch)
+                    np.ascontiguousarray(guesses[rows, cols]), SEARCH_RADIUS, jumps, rng.random(rows.size),
+                    MATCH_TOLERANCE, max_error, *near_scratch(jumps))
             if filled == 0:
                 max_error *= MAX_ERROR_GROWTH
             remaining -= filled
             bar.update(filled)
-    canvas[...] = planes[:, half:planes.shape[1] - half, half:planes.shape[2] - half].transpose(1, 2, 0)
+    canvas[...] = unpadded(planes, half)
     return canvas
 
 
@@ -165,8 +176,9 @@ def coarse_levels(floats, hole, window):
 
 def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference=False):
     """Fill the hole level by level: the exact search on the smallest copy, then at each larger size each
-    pixel compares only the windows near where its coarse match was and those its neighbours' sources
-    suggest (grow_pixels_near). Returns the filled canvas."""
+    pixel compares only the windows near where its coarse match was, those its neighbours' sources
+    suggest and those a random search finds (grow_pixels_near); every level ends with a refinement pass.
+    Returns the filled canvas."""
     levels = coarse_levels(floats, hole, window)
     sources = None
     for depth in range(len(levels) - 1, -1, -1):
@@ -184,8 +196,48 @@ def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference
             guesses = np.ascontiguousarray(np.where(level_hole[:, :, None], guesses, -1), dtype=np.intp)
             grow(canvas, ~level_hole, None, usable, window, rng, progress and depth == 0, use_reference,
                  sources=fine_sources, guesses=guesses)
+        refine(canvas, level_hole, fine_sources, usable, window, rng, use_reference)
         sources = fine_sources
     return canvas
+
+
+def refine(canvas, hole, sources, usable, window, rng, use_reference=False):
+    """Match every hole pixel once more, now that its whole window is filled, and take the new match's
+    value (one step of the iterative refinement of Wexler et al. 2007 and PatchMatch): a pixel filled
+    early, from a window that was mostly hole, is re-chosen knowing all its neighbours. Border inward,
+    as the hole was grown; canvas and sources are updated in place."""
+    kernels = reference if use_reference else _ssd
+    half = window // 2
+    planes = padded_planes(canvas, half)
+    everywhere = np.pad(np.ones(hole.shape, np.uint8), half)
+    rows, cols = np.nonzero(hole)
+    order = np.lexsort((rng.random(rows.size), ndimage.distance_transform_cdt(hole)[rows, cols]))
+    rows, cols = rows[order].astype(np.intp), cols[order].astype(np.intp)
+    jumps = random_jumps(rng, rows.size, hole.shape)
+    uniforms = rng.random(rows.size)
+    candidates, errors = near_scratch(jumps)
+    usable, gaussian = np.ascontiguousarray(usable, dtype=np.uint8), gaussian_window(window)
+    # In slices of pixels, so that Ctrl-C is answered between kernel calls (the result is the same).
+    for start in range(0, rows.size, REFINE_SLICE):
+        part = slice(start, start + REFINE_SLICE)
+        kernels.grow_pixels_near(planes, everywhere, sources, usable, gaussian, rows[part], cols[part],
+                                 np.ascontiguousarray(sources[rows[part], cols[part]]), REFINE_RADIUS, jumps[part],
+                                 uniforms[part], MATCH_TOLERANCE, np.inf, candidates, errors)
+    canvas[...] = unpadded(planes, half)
+
+
+def random_jumps(rng, n_pixels, shape):
+    """(n_pixels, J, 2) offsets for the random search of grow_pixels_near: uniform in a square whose half
+    side starts at the image's longer side and halves down to one pixel (PatchMatch's schedule)."""
+    longest = max(shape)
+    radii = longest * 0.5 ** np.arange(int(np.log2(longest)) + 1)
+    return np.rint(rng.uniform(-1, 1, (n_pixels, radii.size, 2)) * radii[:, None]).astype(np.intp)
+
+
+def near_scratch(jumps):
+    """The candidates and errors scratch arrays grow_pixels_near needs with these jumps."""
+    size = (2 * SEARCH_RADIUS + 1) ** 2 + 8 + jumps.shape[1]
+    return np.empty((size, 2), np.intp), np.empty(size, DTYPE)
 
 
 # --- public API ---------------------------------------------------------------------------------------
@@ -249,8 +301,10 @@ def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_
     progress, use_reference : as for synthesize
     method : "exact" compares every pixel with every window (the paper; its cost grows with hole x image
         pixels); "fast" fills coarse to fine, each pixel comparing only the windows near its match on a
-        half-size copy and those its neighbours' matches suggest; "auto" (default) takes "fast" when the
-        exact search would make more than FAST_ABOVE comparisons. With a sample image: always "exact".
+        half-size copy, those its neighbours' matches suggest and a few random ones (PatchMatch's
+        search), then matching each filled pixel once more with its whole window; "auto" (default)
+        takes "fast" when the exact search would make more than FAST_ABOVE comparisons. With a sample
+        image: always "exact".
 
     Returns
     -------

@@ -220,31 +220,52 @@ cdef inline Py_ssize_t add_candidate(Py_ssize_t[:, ::1] candidates, Py_ssize_t n
     return n + 1
 
 
+cdef inline floating window_error(floating[:, :, ::1] image, const unsigned char[:, ::1] known,
+                                  floating[:, ::1] gaussian, Py_ssize_t y, Py_ssize_t x, Py_ssize_t cy,
+                                  Py_ssize_t cx) noexcept nogil:
+    """Gaussian-weighted SSD of the known pixels of the window at (y, x) against the window at (cy, cx)
+    (both by their top-left corner in the padded image), not yet normalised."""
+    cdef Py_ssize_t i, j, c, w = gaussian.shape[0]
+    cdef floating difference, total, error = 0
+    for i in range(w):
+        for j in range(w):
+            if known[y + i, x + j]:
+                total = 0
+                for c in range(image.shape[0]):
+                    difference = image[c, y + i, x + j] - image[c, cy + i, cx + j]
+                    total = total + difference * difference
+                error = error + gaussian[i, j] * total
+    return error
+
+
 def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_ssize_t[:, :, ::1] sources,
                      const unsigned char[:, ::1] usable, floating[:, ::1] gaussian,
                      const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols,
-                     const Py_ssize_t[:, ::1] guesses, Py_ssize_t radius, const double[::1] uniforms,
-                     double match_tolerance, double max_error, Py_ssize_t[:, ::1] candidates,
-                     floating[::1] errors):
+                     const Py_ssize_t[:, ::1] guesses, Py_ssize_t radius, const Py_ssize_t[:, :, ::1] jumps,
+                     const double[::1] uniforms, double match_tolerance, double max_error,
+                     Py_ssize_t[:, ::1] candidates, floating[::1] errors):
     """One pass of Efros & Leung over the listed pixels, each comparing a few candidate windows instead of
     all of them; returns how many were filled. The image is its own sample (hole filling).
 
     The candidates of pixel p: the windows centred within `radius` of guesses[p] (where the coarser level
-    found p's match, scaled up), and the coherent ones (Ashikhmin 2001): for each known or filled
-    neighbour q = p + d, the window q's value came from, shifted back by d.
+    found p's match, scaled up); the coherent ones (Ashikhmin 2001): for each known or filled neighbour
+    q = p + d, the window q's value came from, shifted back by d; then PatchMatch's random search (Barnes
+    et al. 2009): the best candidate so far moved by each of jumps[p] in turn, so that a match far from
+    the guesses can still be found (a pixel with no candidate starts it from its guess, or from itself).
 
     image, known  padded as in grow_pixels
     sources       (H, W, 2) the centre of the window each pixel copied (a pixel known from the start: its
                   own position); written for every pixel filled
     usable        (H - w + 1, W - w + 1) 1 for windows (by their top-left corner) that may be copied
     guesses       (P, 2) the centre to search around for each listed pixel (-1: none)
-    candidates (K, 2), errors (K,)  scratch, K >= (2 radius + 1)^2 + 8
+    jumps         (P, J, 2) offsets of the random search, usually of shrinking length
+    candidates (K, 2), errors (K,)  scratch, K >= (2 radius + 1)^2 + 8 + J
     Other arguments as for grow_pixels.
     """
     cdef Py_ssize_t n_channels = image.shape[0], w = gaussian.shape[0], half = w // 2
     cdef Py_ssize_t h = sources.shape[0], width = sources.shape[1]
-    cdef Py_ssize_t p, y, x, i, j, c, k, n, cy, cx, qy, qx, n_good, pick, chosen, filled = 0
-    cdef floating norm, best, limit, difference, total, error
+    cdef Py_ssize_t p, y, x, i, j, c, k, n, qy, qx, n_good, pick, chosen, best_k, filled = 0
+    cdef floating norm, best, limit
     with nogil:
         for p in range(pixel_rows.shape[0]):
             y, x = pixel_rows[p], pixel_cols[p]
@@ -264,25 +285,31 @@ def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_
                 for j in range(w):
                     if known[y + i, x + j]:
                         norm = norm + gaussian[i, j]
-            if n == 0 or norm == 0:
+            if norm == 0:
                 continue
             norm = norm * n_channels
-            best = -1
+            # a candidate centred on (cy, cx) has its padded window's top-left corner at (cy, cx)
+            best_k = 0
             for k in range(n):
-                # a candidate centred on (cy, cx) has its padded window's top-left corner at (cy, cx)
-                cy, cx = candidates[k, 0], candidates[k, 1]
-                error = 0
-                for i in range(w):
-                    for j in range(w):
-                        if known[y + i, x + j]:
-                            total = 0
-                            for c in range(n_channels):
-                                difference = image[c, y + i, x + j] - image[c, cy + i, cx + j]
-                                total = total + difference * difference
-                            error = error + gaussian[i, j] * total
-                errors[k] = error / norm
-                if best < 0 or errors[k] < best:
-                    best = errors[k]
+                errors[k] = window_error(image, known, gaussian, y, x, candidates[k, 0], candidates[k, 1]) / norm
+                if errors[k] < errors[best_k]:
+                    best_k = k
+            # with no candidate yet, the search starts from the guess, or from the pixel itself
+            qy, qx = y, x
+            if guesses[p, 0] >= 0:
+                qy, qx = guesses[p, 0], guesses[p, 1]
+            for k in range(jumps.shape[1]):
+                if n > 0:
+                    qy, qx = candidates[best_k, 0], candidates[best_k, 1]
+                i = add_candidate(candidates, n, qy + jumps[p, k, 0], qx + jumps[p, k, 1], usable, half)
+                if i > n:
+                    errors[n] = window_error(image, known, gaussian, y, x, candidates[n, 0], candidates[n, 1]) / norm
+                    if n == 0 or errors[n] < errors[best_k]:
+                        best_k = n
+                    n = i
+            if n == 0:
+                continue
+            best = errors[best_k]
             limit = best * (1 + match_tolerance)
             n_good = 0
             for k in range(n):
@@ -296,11 +323,11 @@ def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_
                         chosen = k
                     pick -= 1
             if errors[chosen] < max_error:
-                cy, cx = candidates[chosen, 0], candidates[chosen, 1]
+                qy, qx = candidates[chosen, 0], candidates[chosen, 1]
                 for c in range(n_channels):
-                    image[c, y + half, x + half] = image[c, cy + half, cx + half]
+                    image[c, y + half, x + half] = image[c, qy + half, qx + half]
                 known[y + half, x + half] = 1
-                sources[y, x, 0] = cy
-                sources[y, x, 1] = cx
+                sources[y, x, 0] = qy
+                sources[y, x, 1] = qx
                 filled += 1
     return filled

@@ -3,8 +3,10 @@ them (colorcore/_dispatch.py), and the baseline build still usable."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 import colorcore as cc
 from colorcore import _dispatch
@@ -42,3 +44,14 @@ def test_the_baseline_build_gives_the_same_training_to_rounding():
         runs[choice] = (build, np.array(values, dtype=np.float64))
     assert runs["baseline"][0] == "baseline"
     np.testing.assert_allclose(runs[""][1], runs["baseline"][1], rtol=1e-4, atol=1e-6)
+
+
+def test_a_development_install_runs_from_the_checkout_root():
+    """After `pip install -e .`, the checkout's colorcore/ is the package, so commands work from its root."""
+    root = Path(__file__).resolve().parents[1]
+    if Path(cc.__file__).resolve().parent != root / "colorcore":
+        pytest.skip("colorcore is not installed in development mode from this checkout (pip install -e .)")
+    for command in (["-m", "colorcore", "--version"], ["-m", "colorcore.train", "--help"]):
+        done = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=root)
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage:")

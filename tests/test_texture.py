@@ -216,6 +216,40 @@ def test_fast_path_on_gray_and_rgb_photos_keeps_known_pixels_and_its_seed():
         assert all(tuple(np.atleast_1d(v)) in known_values for v in out[mask].reshape(-1, *image.shape[2:]))
 
 
+def test_refinement_brings_a_poor_fill_closer_to_the_rest_of_the_photo():
+    """refine() re-matches every hole pixel with its whole window: starting from pixels copied from random
+    places, their windows end up much closer to the windows they name as sources."""
+    from skimage import data
+    from colorcore.texture import fully_known_windows, gaussian_window, refine
+
+    window, half = 9, 4
+    floats = data.camera()[100:228, 150:278, None] / 255.0
+    hole = np.zeros(floats.shape[:2], bool)
+    hole[40:80, 50:90] = True
+    usable = fully_known_windows(hole, window)
+    rng = np.random.default_rng(0)
+    starts = np.argwhere(usable)[rng.integers(0, usable.sum(), int(hole.sum()))] + half
+    sources = np.where(hole[:, :, None], -1, np.stack(np.indices(hole.shape), axis=-1)).astype(np.intp)
+    sources[hole] = starts
+    canvas = floats.copy()
+    canvas[hole] = floats[starts[:, 0], starts[:, 1]]
+    weights = gaussian_window(window, np.float64)
+
+    def mean_error():
+        padded = np.pad(canvas[:, :, 0], half)
+        return np.mean([np.sum(weights * (padded[y:y + window, x:x + window]
+                                          - padded[sy:sy + window, sx:sx + window]) ** 2)
+                        for (y, x), (sy, sx) in zip(np.argwhere(hole), sources[hole])])
+
+    before = mean_error()
+    refine(canvas, hole, sources, usable, window, rng)
+    assert mean_error() < 0.5 * before
+    assert usable[tuple((sources[hole] - half).T)].all()  # every source may be copied...
+    grid = floats.astype(np.float32)  # ...and gave its centre's value (the matcher works in float32)
+    np.testing.assert_array_equal(canvas[hole], grid[sources[hole][:, 0], sources[hole][:, 1]])
+    np.testing.assert_array_equal(canvas[~hole], grid[~hole])
+
+
 def test_unknown_fill_method():
     with pytest.raises(ValueError, match="unknown method 'magic'"):
         cc.fill_holes(stripes(20, 20), np.eye(20, dtype=bool), window=5, method="magic")

@@ -138,9 +138,10 @@ def test_grow_pixels_same_result_for_any_thread_count():
 
 
 @given(channels=st.sampled_from([1, 3]), window=st.sampled_from([3, 5]), radius=st.integers(0, 2),
-       seed=st.integers(0, 2**32 - 1))
-def test_grow_pixels_near_matches_reference(channels, window, radius, seed):
-    """The fast path's pass: candidates near each guess and from the neighbours' sources, same picks."""
+       n_jumps=st.integers(0, 5), seed=st.integers(0, 2**32 - 1))
+def test_grow_pixels_near_matches_reference(channels, window, radius, n_jumps, seed):
+    """The fast path's pass: candidates near each guess, from the neighbours' sources and from the random
+    search, same picks."""
     rng = np.random.default_rng(seed)
     half, size = window // 2, 14
     padded = size + 2 * half
@@ -156,14 +157,16 @@ def test_grow_pixels_near_matches_reference(channels, window, radius, seed):
     usable = np.ascontiguousarray(windows, dtype=np.uint8)
     rows, cols = np.nonzero(~start)
     guesses = np.where(rng.random((rows.size, 1)) < 0.8, rng.integers(0, size, (rows.size, 2)), -1).astype(np.intp)
+    jumps = rng.integers(-size, size + 1, (rows.size, n_jumps, 2)).astype(np.intp)
     uniforms = rng.random(rows.size)
     results = []
     for impl in (_ssd, reference):
         img, kn, src = image.copy(), known.copy(), sources.copy()
-        scratch = (np.empty(((2 * radius + 1) ** 2 + 8, 2), np.intp), np.empty((2 * radius + 1) ** 2 + 8))
+        n_candidates = (2 * radius + 1) ** 2 + 8 + n_jumps
+        scratch = (np.empty((n_candidates, 2), np.intp), np.empty(n_candidates))
         filled = impl.grow_pixels_near(img, kn, src, usable, gaussian_window(window, np.float64), rows.astype(np.intp),
-                                       cols.astype(np.intp), np.ascontiguousarray(guesses), radius, uniforms, 0.1, 0.3,
-                                       *scratch)
+                                       cols.astype(np.intp), np.ascontiguousarray(guesses), radius, jumps, uniforms,
+                                       0.1, 0.3, *scratch)
         results.append((filled, img, kn, src))
     assert results[0][0] == results[1][0]
     for got, want in zip(results[0][1:], results[1][1:]):
