@@ -20,8 +20,9 @@ photos of ../shared/data/scenes (150x150) with square holes of 32, 40 and 48 pix
 copy, and both methods are the same): PSNR in the hole, and the texture error of the filled pixels, each
 filled pixel's neighbourhood (Gaussian-weighted) against its best match among the photo's fully known
 windows, the matcher's own measure of how well the fill resembles the rest of the photo (mean over pixels).
+With --threads, (1)'s colorcore fills also run on one thread and on the default threads, idle and busy.
 
-    python bench/bench_texture.py --holes [--photos 20] [--photo-offset 0] [--compare-window 9] [--data ../shared/data]
+    python bench/bench_texture.py --holes [--threads] [--photos 20] [--photo-offset 0] [--compare-window 9]
 """
 import argparse
 import time
@@ -96,6 +97,7 @@ def texture_error(filled, hole, window=15):
 
 def holes(args):
     rows = []
+    fills = {}
     astronaut = skimage.data.astronaut()
     for side, size in ((512, 64), (1024, 128)):
         image = (transform.resize(astronaut, (side, side), anti_aliasing=True) * 255).round().astype(np.uint8)
@@ -103,6 +105,7 @@ def holes(args):
         top, left = side * 2 // 5, side * 3 // 5
         hole[top:top + size, left:left + size] = True
         methods = {"colorcore fast (default)": lambda image, hole: cc.fill_holes(image, hole, seed=0)}
+        fills[f"{size}x{size} hole in {side}x{side}"] = lambda image=image, hole=hole: cc.fill_holes(image, hole, seed=0)
         methods.update(peers())
         for name, fill in methods.items():
             tracemalloc.start()
@@ -114,6 +117,9 @@ def holes(args):
             rows.append((f"{size}x{size} hole in {side}x{side}", name, f"{seconds:.2f}", f"{peak / 2**20:.0f}",
                          f"{hole_psnr(filled, image, hole):.2f}"))
     print_table(["case", "method", "seconds", "peak MiB", "hole PSNR dB"], rows)
+    if args.threads:
+        print("\n## colorcore's fill on 1 thread and on its default threads\n")
+        print_table(THREAD_HEADER, thread_rows(fills, args.thread_repeats))
 
     from colorcore import datasets
 
