@@ -4,14 +4,23 @@ Each unknown pixel on the boundary of the known region is given the centre of a 
 whose known neighbourhood matches its own under a Gaussian-weighted SSD. The matcher and one growing
 pass run in the kernel (pyx/ssd.pyx); the passes, the pixel order and all checks are here.
 
+The fast path for photo-sized holes (fill_coarse_to_fine) searches near a coarser copy's matches, the
+neighbours' coherent sources and PatchMatch's random jumps, refines each level once, and blends the
+result in the gradient domain (blend_seams).
+
 References
 ----------
 A. A. Efros and T. K. Leung, "Texture synthesis by non-parametric sampling", ICCV 1999.
+M. Ashikhmin, "Synthesizing natural textures", I3D 2001 (coherent candidates).
+C. Barnes et al., "PatchMatch: a randomized correspondence algorithm for structural image editing",
+SIGGRAPH 2009 (random search).
+Y. Wexler, E. Shechtman and M. Irani, "Space-time completion of video", PAMI 2007 (refinement).
+P. Perez, M. Gangnet and A. Blake, "Poisson image editing", SIGGRAPH 2003 (the blend).
 """
 import numpy as np
 from scipy import ndimage
 
-from . import _ssd, reference
+from . import _affinity, _ssd, reference
 from .images import as_float_image, from_float_image
 from .threads import threads_for_now
 from .progress import progress_bar
@@ -33,6 +42,7 @@ COARSEST_WINDOWS = 8
 SEARCH_RADIUS = 4
 REFINE_RADIUS = 1  # the refinement pass starts from each pixel's own match: its close neighbours suffice
 REFINE_SLICE = 2048  # pixels per kernel call of the refinement pass
+SEAM_TOLERANCE = 1e-3  # the blend's solve stops within about a quarter of a grey level
 METHODS = ("auto", "exact", "fast")
 
 
@@ -177,8 +187,8 @@ def coarse_levels(floats, hole, window):
 def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference=False):
     """Fill the hole level by level: the exact search on the smallest copy, then at each larger size each
     pixel compares only the windows near where its coarse match was, those its neighbours' sources
-    suggest and those a random search finds (grow_pixels_near); every level ends with a refinement pass.
-    Returns the filled canvas."""
+    suggest and those a random search finds (grow_pixels_near); every level ends with a refinement pass,
+    and the full-size fill with a gradient-domain blend of its seams. Returns the filled canvas."""
     levels = coarse_levels(floats, hole, window)
     sources = None
     for depth in range(len(levels) - 1, -1, -1):
@@ -198,6 +208,7 @@ def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference
                  sources=fine_sources, guesses=guesses)
         refine(canvas, level_hole, fine_sources, usable, window, rng, use_reference)
         sources = fine_sources
+    blend_seams(canvas, hole, sources, use_reference)
     return canvas
 
 
@@ -224,6 +235,62 @@ def refine(canvas, hole, sources, usable, window, rng, use_reference=False):
                                  np.ascontiguousarray(sources[rows[part], cols[part]]), REFINE_RADIUS, jumps[part],
                                  uniforms[part], MATCH_TOLERANCE, np.inf, candidates, errors)
     canvas[...] = unpadded(planes, half)
+
+
+def blend_seams(canvas, hole, sources, use_reference=False):
+    """Blend the fill into the photo in the gradient domain (Perez, Gangnet & Blake 2003), in place.
+
+    The hole's values are solved for so that from each pixel to its 4 neighbours they change as the
+    copied windows do, while meeting the known pixels around the hole. Between two neighbours that copied
+    from different places (a seam, where two growing fronts met or at the hole's border) the step is the
+    mean of the steps each copy continues with, so a jump in brightness there is spread smoothly over the
+    hole instead of showing as an edge; inside a coherent copy the steps are the copy's own. Solved by
+    colorcore.propagate's multigrid conjugate gradients over the hole's bounding box.
+    """
+    from . import propagate
+
+    kernels = reference if use_reference else _affinity
+    height, width = hole.shape
+    filled = canvas.copy()
+
+    def value(rows, cols):
+        return filled[np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)]
+
+    rows, cols = np.nonzero(hole)
+    source_rows, source_cols = sources[rows, cols, 0], sources[rows, cols, 1]
+    top, left = max(rows.min() - 1, 0), max(cols.min() - 1, 0)
+    box = (slice(top, min(rows.max() + 2, height)), slice(left, min(cols.max() + 2, width)))
+    free = np.ascontiguousarray(hole[box])
+    rhs = np.zeros(free.shape + (canvas.shape[2],))
+    for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+        inside = (0 <= rows + dy) & (rows + dy < height) & (0 <= cols + dx) & (cols + dx < width)
+        p_rows, p_cols, p_sources = rows[inside], cols[inside], np.flatnonzero(inside)
+        step = (value(source_rows[p_sources] + dy, source_cols[p_sources] + dx)
+                - value(source_rows[p_sources], source_cols[p_sources]))
+        seam = hole[p_rows + dy, p_cols + dx]  # both in the hole: the mean of both copies' steps
+        q_sources = sources[p_rows[seam] + dy, p_cols[seam] + dx]
+        step[seam] = 0.5 * (step[seam] + value(q_sources[:, 0], q_sources[:, 1])
+                            - value(q_sources[:, 0] - dy, q_sources[:, 1] - dx))
+        np.subtract.at(rhs, (p_rows - top, p_cols - left), step)
+    # The 4-neighbour graph Laplacian in colorcore.propagate's stencil form: couplings to the right and
+    # down neighbours (its FORWARD_NEIGHBOURS 0 and 2), each pixel's degree on the diagonal.
+    box_h, box_w = free.shape
+    weights = np.zeros((box_h, box_w, 4))
+    weights[:, :-1, 0] = 1
+    weights[:-1, :, 2] = 1
+    degree = np.zeros(free.shape)
+    degree[:, :-1] += 1
+    degree[:, 1:] += 1
+    degree[:-1] += 1
+    degree[1:] += 1
+    diagonal = np.where(free, degree, 1.0)
+    x = np.ascontiguousarray(filled[box], dtype=np.float64)
+    residual = np.empty_like(x)
+    kernels.affinity_residual(weights, diagonal, rhs, x, residual, threads_for_now())
+    residual *= free[..., None]
+    fine = propagate.Level(propagate.free_couplings(weights, free), diagonal, free, kernels)
+    propagate.conjugate_gradients(propagate.Multigrid(fine), x, residual, SEAM_TOLERANCE)
+    canvas[box][free] = np.clip(x[free], 0.0, 1.0)
 
 
 def random_jumps(rng, n_pixels, shape):

@@ -212,8 +212,6 @@ def test_fast_path_on_gray_and_rgb_photos_keeps_known_pixels_and_its_seed():
         np.testing.assert_array_equal(out[~mask], image[~mask])
         assert out.shape == image.shape and out.dtype == image.dtype
         np.testing.assert_array_equal(out, cc.fill_holes(image, mask, seed=3))  # auto picks the fast path here
-        known_values = {tuple(np.atleast_1d(v)) for v in image[~mask].reshape(-1, *image.shape[2:])}
-        assert all(tuple(np.atleast_1d(v)) in known_values for v in out[mask].reshape(-1, *image.shape[2:]))
 
 
 def test_refinement_brings_a_poor_fill_closer_to_the_rest_of_the_photo():
@@ -248,6 +246,41 @@ def test_refinement_brings_a_poor_fill_closer_to_the_rest_of_the_photo():
     grid = floats.astype(np.float32)  # ...and gave its centre's value (the matcher works in float32)
     np.testing.assert_array_equal(canvas[hole], grid[sources[hole][:, 0], sources[hole][:, 1]])
     np.testing.assert_array_equal(canvas[~hole], grid[~hole])
+
+
+def periodic_fill():
+    """A periodic RGB texture, a hole in it, and a fill that copies each hole pixel from one period to the
+    right of the hole: (image floats, hole, filled canvas, sources)."""
+    tile = np.random.default_rng(5).random((6, 6, 3))
+    image = np.tile(tile, (8, 10, 1))  # 48 x 60
+    hole = np.zeros(image.shape[:2], bool)
+    hole[12:30, 14:32] = True
+    own = np.stack(np.indices(hole.shape), axis=-1)
+    sources = np.where(hole[:, :, None], own + (0, 24), own).astype(np.intp)
+    return image, hole, image[sources[..., 0], sources[..., 1]], sources
+
+
+@pytest.mark.parametrize("use_reference", [False, True])
+def test_blending_keeps_a_fill_that_continues_the_photo(use_reference):
+    from colorcore.texture import blend_seams
+
+    image, hole, canvas, sources = periodic_fill()
+    blend_seams(canvas, hole, sources, use_reference)
+    np.testing.assert_allclose(canvas, image, atol=2e-3)
+
+
+@pytest.mark.parametrize("use_reference", [False, True])
+def test_blending_spreads_a_brightness_step_at_the_border(use_reference):
+    """The same copy, 0.2 too bright: the blend brings the hole back to the photo's level (the copied
+    steps are right, only the border disagreed), where the fill alone is off by 0.2 everywhere."""
+    from colorcore.texture import blend_seams
+
+    image, hole, canvas, sources = periodic_fill()
+    canvas[hole] += 0.2
+    canvas = np.clip(canvas, 0, 1.2)
+    blend_seams(canvas, hole, sources, use_reference)
+    assert np.abs(canvas - image)[hole].mean() < 0.02
+    np.testing.assert_array_equal(canvas[~hole], image[~hole])
 
 
 def test_unknown_fill_method():
