@@ -20,7 +20,7 @@ P. Perez, M. Gangnet and A. Blake, "Poisson image editing", SIGGRAPH 2003 (the b
 import numpy as np
 from scipy import ndimage
 
-from . import _affinity, _ssd, reference
+from . import _affinity, _ssd, propagate, reference
 from .images import as_float_image, from_float_image
 from .threads import threads_for_now
 from .progress import progress_bar
@@ -247,8 +247,6 @@ def blend_seams(canvas, hole, sources, use_reference=False):
     hole instead of showing as an edge; inside a coherent copy the steps are the copy's own. Solved by
     colorcore.propagate's multigrid conjugate gradients over the hole's bounding box.
     """
-    from . import propagate
-
     kernels = reference if use_reference else _affinity
     height, width = hole.shape
     filled = canvas.copy()
@@ -264,9 +262,9 @@ def blend_seams(canvas, hole, sources, use_reference=False):
     rhs = np.zeros(free.shape + (canvas.shape[2],))
     for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
         inside = (0 <= rows + dy) & (rows + dy < height) & (0 <= cols + dx) & (cols + dx < width)
-        p_rows, p_cols, p_sources = rows[inside], cols[inside], np.flatnonzero(inside)
-        step = (value(source_rows[p_sources] + dy, source_cols[p_sources] + dx)
-                - value(source_rows[p_sources], source_cols[p_sources]))
+        p_rows, p_cols = rows[inside], cols[inside]
+        p_source_rows, p_source_cols = source_rows[inside], source_cols[inside]
+        step = value(p_source_rows + dy, p_source_cols + dx) - value(p_source_rows, p_source_cols)
         seam = hole[p_rows + dy, p_cols + dx]  # both in the hole: the mean of both copies' steps
         q_sources = sources[p_rows[seam] + dy, p_cols[seam] + dx]
         step[seam] = 0.5 * (step[seam] + value(q_sources[:, 0], q_sources[:, 1])
@@ -369,9 +367,9 @@ def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_
     method : "exact" compares every pixel with every window (the paper; its cost grows with hole x image
         pixels); "fast" fills coarse to fine, each pixel comparing only the windows near its match on a
         half-size copy, those its neighbours' matches suggest and a few random ones (PatchMatch's
-        search), then matching each filled pixel once more with its whole window; "auto" (default)
-        takes "fast" when the exact search would make more than FAST_ABOVE comparisons. With a sample
-        image: always "exact".
+        search), then matching each filled pixel once more with its whole window and blending the fill
+        in the gradient domain; "auto" (default) takes "fast" when the exact search would make more
+        than FAST_ABOVE comparisons. With a sample image: always "exact".
 
     Returns
     -------

@@ -264,7 +264,7 @@ def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_
     """
     cdef Py_ssize_t n_channels = image.shape[0], w = gaussian.shape[0], half = w // 2
     cdef Py_ssize_t h = sources.shape[0], width = sources.shape[1]
-    cdef Py_ssize_t p, y, x, i, j, c, k, n, qy, qx, n_good, pick, chosen, best_k, filled = 0
+    cdef Py_ssize_t p, y, x, i, j, c, k, n, n_next, qy, qx, n_good, pick, chosen, best_k, filled = 0
     cdef floating norm, best, limit
     with nogil:
         for p in range(pixel_rows.shape[0]):
@@ -301,12 +301,12 @@ def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_
             for k in range(jumps.shape[1]):
                 if n > 0:
                     qy, qx = candidates[best_k, 0], candidates[best_k, 1]
-                i = add_candidate(candidates, n, qy + jumps[p, k, 0], qx + jumps[p, k, 1], usable, half)
-                if i > n:
+                n_next = add_candidate(candidates, n, qy + jumps[p, k, 0], qx + jumps[p, k, 1], usable, half)
+                if n_next > n:
                     errors[n] = window_error(image, known, gaussian, y, x, candidates[n, 0], candidates[n, 1]) / norm
                     if n == 0 or errors[n] < errors[best_k]:
                         best_k = n
-                    n = i
+                    n = n_next
             if n == 0:
                 continue
             best = errors[best_k]
