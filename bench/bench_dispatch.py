@@ -14,7 +14,6 @@ of each case: a training epoch at 25 -> 64 -> 3 (65,536 rows), 168 -> 128 -> sof
 the median over runs for each build, and their ratios (below 1: the dispatched build is faster).
 """
 import argparse
-import itertools
 import json
 import os
 import subprocess
@@ -32,20 +31,13 @@ def time_cases():
     import skimage.data
 
     import colorcore as cc
+    from bench_train import SOFTMAX_FROM, colorcore_epoch, make_data
 
-    rng = np.random.default_rng(0)
     cases = {}
     for n_in, hidden, n_out, rows in ((25, 64, 3, 65536), (168, 128, 261, 16384), (256, 256, 300, 16384)):
-        X = rng.uniform(size=(rows, n_in)).astype(np.float32)
-        T = rng.uniform(size=(rows, n_out)).astype(np.float32)
-        softmax = n_out > 3
-        if softmax:
-            T = T ** 8 / (T ** 8).sum(axis=1, keepdims=True)  # peaked soft targets
-        model = cc.MLP([n_in, hidden, n_out], loss="softmax_cross_entropy" if softmax else "squared_error", seed=0)
-        optimizer, epochs = cc.Adam(model, lr=1e-3), itertools.count()
-        cases[f"epoch {n_in}-{hidden}-{'softmax ' if softmax else ''}{n_out}"] = (
-            lambda model=model, optimizer=optimizer, X=X, T=T, epochs=epochs: cc.train_epoch(
-                model, optimizer, X, T, 256, lam=1e-4, rng=next(epochs), n_threads=1))
+        X, T = make_data(n_in, n_out, rows)
+        head = "softmax " if n_out >= SOFTMAX_FROM else ""
+        cases[f"epoch {n_in}-{hidden}-{head}{n_out}"] = colorcore_epoch(X, T, n_in, hidden, n_out, 256, 1)
     brick = skimage.data.brick()
     hole = np.zeros((96, 96), bool)
     hole[36:60, 36:60] = True

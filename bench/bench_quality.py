@@ -96,8 +96,8 @@ def sklearn_rows(train, seed, pixels_per_image=100):
     network = MLP([25, 64, 3], hidden="sigmoid", output="identity")
     network.params[...] = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(sk.coefs_, sk.intercepts_)])
     model = Colorizer(network, probe.features, "rgb")
-    return (f"scikit-learn MLPRegressor on the original assignment's inputs ({len(X):,} pixels, {sk.n_iter_} epochs, {seconds:.0f} s)",
-            model, None)
+    return (f"scikit-learn MLPRegressor on the original assignment's inputs ({len(X):,} pixels, "
+            f"{sk.n_iter_} epochs, {seconds:.0f} s)", model, None)
 
 
 if __name__ == "__main__":

@@ -105,7 +105,8 @@ def holes(args):
         top, left = side * 2 // 5, side * 3 // 5
         hole[top:top + size, left:left + size] = True
         methods = {"colorcore fast (default)": lambda image, hole: cc.fill_holes(image, hole, seed=0)}
-        fills[f"{size}x{size} hole in {side}x{side}"] = lambda image=image, hole=hole: cc.fill_holes(image, hole, seed=0)
+        fills[f"{size}x{size} hole in {side}x{side}"] = lambda image=image, hole=hole: cc.fill_holes(
+            image, hole, seed=0)
         methods.update(peers())
         for name, fill in methods.items():
             tracemalloc.start()

@@ -289,7 +289,8 @@ class Colorizer:
 
     @classmethod
     def load(cls, path=None):
-        """Read a model file written by save() (or by the original assignment's release); None loads the shipped model."""
+        """Read a model file written by save() (or by the original assignment's release); None loads the
+        shipped model."""
         path = default_model_path() if path is None else Path(path)
         params, header = load_model_file(path)
         try:

@@ -34,7 +34,7 @@ CIFAR = {
                      batches=tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",), meta="batches.meta",
                      labels="labels", names="label_names"),
 }
-ASSIGNMENT_CLASS = "maple_tree"  # one of CIFAR-100's tree classes, as the seed trained on
+ASSIGNMENT_CLASS = "maple_tree"  # one of CIFAR-100's tree classes, as the original assignment trained on
 SAMPLE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry")
 GRAY_SPREAD = 2.0  # mean max(R,G,B) - min(R,G,B) on 0..255 below this: a gray photo stored as RGB
 
@@ -182,8 +182,9 @@ def cifar_class_names(name, meta):
 def load_cifar(name="cifar-100", classes=None, data=None, download_missing=True, progress=True, url=None):
     """All images (train and test batches together) of the chosen classes, as (N, 32, 32, 3) uint8.
 
-    classes: fine class names, or CIFAR-100 superclass names ("trees"); None means the original assignment's class for
-    CIFAR-100 and every class for CIFAR-10. Unknown names raise DatasetError listing the valid ones.
+    classes: fine class names, or CIFAR-100 superclass names ("trees"); None means the original
+    assignment's class for CIFAR-100 and every class for CIFAR-10. Unknown names raise DatasetError
+    listing the valid ones.
     """
     if name not in CIFAR:
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(CIFAR)}")

@@ -3,7 +3,8 @@
 Each loss is the data term of the cost, J = (1/m) sum_rows loss(row) + lam/(2m) sum w^2, and the same
 definitions drive the NumPy twin of the training epoch (reference.py), MLP.cost and MLP.cost_and_gradient.
 
-- ``squared_error`` is the original assignment's: loss(row) = 1/2 sum_c (y_c - t_c)^2 on the output layer's activations.
+- ``squared_error`` is the original assignment's: loss(row) = 1/2 sum_c (y_c - t_c)^2 on the output
+  layer's activations.
 - ``softmax_cross_entropy``: the output layer is linear (its outputs z are logits), y = softmax(z), and
   loss(row) = -sum_c t_c log y_c. The targets t may be soft (a distribution over the classes) and may be
   scaled per row (a class-rebalancing weight w multiplies the whole row), so dJ/dz = (y sum_c t_c - t) / m.

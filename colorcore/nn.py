@@ -5,7 +5,8 @@ layer's W and b are views into it. One vector means one optimiser call per step 
 epoch kernel (pyx/dense.pyx) see the whole network.
 
 The cost is J = (1/m) sum_rows loss + lam/(2m) sum w^2 over weights (not biases), the loss one of
-colorcore.losses. With the default squared error it is the original assignment's J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
+colorcore.losses. With the default squared error it is the original assignment's
+J = 1/(2m) sum (y - t)^2 + lam/(2m) sum w^2.
 """
 import numpy as np
 

@@ -56,7 +56,8 @@ def error(model, X, T, chunk=65536):
 
 
 def fit(model, X, T, Xv, Tv, config, progress=True, start=None, on_improve=None, on_round=None):
-    """The original assignment's schedule on model (in place); returns a FitResult. Ctrl-C stops it with the best weights.
+    """The original assignment's schedule on model (in place); returns a FitResult. Ctrl-C stops it with
+    the best weights.
 
     1. Round r trains with Adam at lr / lr_decay^r from the best weights so far, fresh moments.
     2. Each epoch reshuffles (seeded by config.seed and the epoch number, so a resumed run continues alike).

@@ -1,7 +1,8 @@
 # Random permutations for the training epochs' row order; the seed comes from colorcore/minibatch.py.
 #
 # A plain Fisher-Yates shuffle driven by splitmix64 takes about a third of the time of NumPy's
-# Generator.permutation on the original assignment's 409,600 rows, which was most of what an epoch spent outside the kernel.
+# Generator.permutation on the original assignment's 409,600 rows, which was most of what an epoch spent
+# outside the kernel.
 from libc.stdint cimport uint32_t, uint64_t
 
 

@@ -51,7 +51,8 @@ def load_sources(args, skip_gray):
     try:
         images = datasets.load_cifar(args.dataset, classes, args.data, download_missing=not args.no_download,
                                      progress=progress)
-        chosen = ", ".join(classes) if classes else (datasets.ASSIGNMENT_CLASS if args.dataset == "cifar-100" else "all")
+        default = datasets.ASSIGNMENT_CLASS if args.dataset == "cifar-100" else "all"
+        chosen = ", ".join(classes) if classes else default
         name = f"{len(images)} {args.dataset} images ({chosen})"
     except datasets.DatasetError as err:
         if explicit:
