@@ -324,6 +324,33 @@ def grow_pixels_near(image, known, sources, usable, gaussian, pixel_rows, pixel_
     return filled
 
 
+def match_errors(image, known, gaussian, pixel_rows, pixel_cols, sources, out):
+    """Each listed pixel's window error against the window centred on its source; -1 with no known pixel."""
+    w = gaussian.shape[0]
+    for p, (y, x) in enumerate(zip(pixel_rows, pixel_cols)):
+        weights = np.where(known[y:y + w, x:x + w], gaussian, 0.0)
+        if not weights.any():
+            out[p] = -1
+            continue
+        cy, cx = sources[y, x]
+        squares = np.sum((image[:, y:y + w, x:x + w] - image[:, cy:cy + w, cx:cx + w]) ** 2, axis=0)
+        out[p] = np.sum(weights * squares) / (weights.sum() * image.shape[0])
+
+
+def vote_pixels(image, sources, weights, half, pixel_rows, pixel_cols):
+    """Each listed pixel becomes the weighted mean of what the windows over it copied (in place)."""
+    h, w = weights.shape
+    for y, x in zip(pixel_rows, pixel_cols):
+        says, values = [], []
+        for qy in range(max(y - half, 0), min(y + half + 1, h)):
+            for qx in range(max(x - half, 0), min(x + half + 1, w)):
+                if weights[qy, qx] != 0:
+                    says.append(weights[qy, qx])
+                    values.append(image[:, sources[qy, qx, 0] + y - qy + half, sources[qy, qx, 1] + x - qx + half])
+        if says:
+            image[:, y + half, x + half] = np.average(values, axis=0, weights=says)
+
+
 def affinity_residual(weights, diagonal, rhs, values, out, n_threads=1):
     """out = rhs - A values (A as in affinity_apply)."""
     affinity_apply(weights, diagonal, values, out)

@@ -4,9 +4,10 @@ Each unknown pixel on the boundary of the known region is given the centre of a 
 whose known neighbourhood matches its own under a Gaussian-weighted SSD. The matcher and one growing
 pass run in the kernel (pyx/ssd.pyx); the passes, the pixel order and all checks are here.
 
-The fast path for photo-sized holes (fill_coarse_to_fine) searches near a coarser copy's matches, the
-neighbours' coherent sources and PatchMatch's random jumps, refines each level once, and blends the
-result in the gradient domain (blend_seams).
+The fast path for photo-sized holes (fill_coarse_to_fine) completes the hole coarse to fine as Wexler et
+al. do: at each size, every hole pixel's whole window is matched (near its current match, its neighbours'
+coherent sources and PatchMatch's random jumps; kernel in pyx/ssd.pyx) and the matches vote on each
+pixel's value; the full-size fill is blended into the photo in the gradient domain (blend_seams).
 
 References
 ----------
@@ -14,7 +15,7 @@ A. A. Efros and T. K. Leung, "Texture synthesis by non-parametric sampling", ICC
 M. Ashikhmin, "Synthesizing natural textures", I3D 2001 (coherent candidates).
 C. Barnes et al., "PatchMatch: a randomized correspondence algorithm for structural image editing",
 SIGGRAPH 2009 (random search).
-Y. Wexler, E. Shechtman and M. Irani, "Space-time completion of video", PAMI 2007 (refinement).
+Y. Wexler, E. Shechtman and M. Irani, "Space-time completion of video", PAMI 2007 (matching and voting).
 P. Perez, M. Gangnet and A. Blake, "Poisson image editing", SIGGRAPH 2003 (the blend).
 """
 import numpy as np
@@ -33,14 +34,14 @@ DTYPE = np.float32      # the grid the matcher works in; values are in [0, 1]
 MAX_TEXTURE_PIXELS = 16_000_000  # synthesize() refuses larger outputs before allocating them
 # The fast path (fill_coarse_to_fine): used by method="auto" when the exact search would compare more than
 # FAST_ABOVE (hole pixel, window) pairs; coarser copies down to a hole of COARSEST_HOLE pixels a side (or
-# an image COARSEST_WINDOWS windows across); each pixel compares the windows within SEARCH_RADIUS of its
-# coarse match, its neighbours' coherent ones and a random search from the best of those; each level ends
-# with one refinement pass.
+# an image COARSEST_WINDOWS windows across); EM_ROUNDS rounds of matching every hole pixel (refine: the
+# windows within REFINE_RADIUS of its match, its neighbours' coherent ones and a random search) and voting
+# at each level but the full-size one.
 FAST_ABOVE = 50_000_000
 COARSEST_HOLE = 24
 COARSEST_WINDOWS = 8
-SEARCH_RADIUS = 4
-REFINE_RADIUS = 1  # the refinement pass starts from each pixel's own match: its close neighbours suffice
+EM_ROUNDS = 4  # more rounds (8) did no better on the scene photos and worse on the astronaut
+REFINE_RADIUS = 1  # a pixel's current match is a good one: its close neighbours suffice
 REFINE_SLICE = 2048  # pixels per kernel call of the refinement pass
 SEAM_TOLERANCE = 1e-3  # the blend's solve stops within about a quarter of a grey level
 METHODS = ("auto", "exact", "fast")
@@ -92,8 +93,7 @@ def unpadded(planes, half):
     return planes[:, half:planes.shape[1] - half, half:planes.shape[2] - half].transpose(1, 2, 0)
 
 
-def grow(canvas, known, sample, usable, window, rng, progress=False, use_reference=False, sources=None,
-         guesses=None):
+def grow(canvas, known, sample, usable, window, rng, progress=False, use_reference=False, sources=None):
     """Fill every unknown pixel of canvas (H, W, C) in place, growing out from the known ones.
 
     known (H, W) bool is where canvas holds values; sample (Hs, Ws, C) supplies candidate windows, of which
@@ -101,9 +101,7 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
     each pass visits the unknown pixels that touch known ones, most known neighbours first (ties broken
     at random), and raises the acceptance threshold by 10% after a pass that filled nothing.
 
-    sources (H, W, 2) int, optional: receives the centre each filled pixel copied. With guesses (H, W, 2)
-    (the centre to search around for each pixel, -1 for none) the search is the fast one of
-    grow_pixels_near: the canvas is its own sample, and sources must hold the known pixels' own positions.
+    sources (H, W, 2) int, optional: receives the centre each filled pixel copied.
     """
     kernels = reference if use_reference else _ssd
     half = window // 2
@@ -112,11 +110,10 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
     known_padded = np.pad(known, half).astype(np.uint8)
     usable = np.ascontiguousarray(usable, dtype=np.uint8)
     gaussian = gaussian_window(window)
-    if guesses is None:
-        sample_planes = np.ascontiguousarray(sample.transpose(2, 0, 1), dtype=DTYPE)
-        scratch = dict(offset_rows=np.empty(window * window, np.intp), offset_cols=np.empty(window * window, np.intp),
-                       weights=np.empty(window * window, DTYPE), values=np.empty((window * window, n_channels), DTYPE),
-                       errors=np.empty((usable.shape[0], sample.shape[1]), DTYPE))
+    sample_planes = np.ascontiguousarray(sample.transpose(2, 0, 1), dtype=DTYPE)
+    scratch = dict(offset_rows=np.empty(window * window, np.intp), offset_cols=np.empty(window * window, np.intp),
+                   weights=np.empty(window * window, DTYPE), values=np.empty((window * window, n_channels), DTYPE),
+                   errors=np.empty((usable.shape[0], sample.shape[1]), DTYPE))
     max_error = MAX_ERROR
     # Each pass looks at the unknown pixels' bounding box only, widened by half a window plus one so that
     # the frontier and its known-neighbour counts are those of the whole image.
@@ -134,16 +131,9 @@ def grow(canvas, known, sample, usable, window, rng, progress=False, use_referen
             neighbours = window_sums(known_core, window)[rows, cols]
             order = np.lexsort((rng.random(rows.size), -neighbours))
             rows, cols = (rows[order] + top).astype(np.intp), (cols[order] + left).astype(np.intp)
-            if guesses is None:
-                filled = kernels.grow_pixels(
-                    planes, known_padded, sample_planes, usable, gaussian, rows, cols, rng.random(rows.size),
-                    MATCH_TOLERANCE, max_error, **scratch, n_threads=threads_for_now(), sources=sources)
-            else:
-                jumps = random_jumps(rng, rows.size, known.shape)
-                filled = kernels.grow_pixels_near(
-                    planes, known_padded, sources, usable, gaussian, rows, cols,
-                    np.ascontiguousarray(guesses[rows, cols]), SEARCH_RADIUS, jumps, rng.random(rows.size),
-                    MATCH_TOLERANCE, max_error, *near_scratch(jumps))
+            filled = kernels.grow_pixels(
+                planes, known_padded, sample_planes, usable, gaussian, rows, cols, rng.random(rows.size),
+                MATCH_TOLERANCE, max_error, **scratch, n_threads=threads_for_now(), sources=sources)
             if filled == 0:
                 max_error *= MAX_ERROR_GROWTH
             remaining -= filled
@@ -185,31 +175,115 @@ def coarse_levels(floats, hole, window):
 
 
 def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference=False):
-    """Fill the hole level by level: the exact search on the smallest copy, then at each larger size each
-    pixel compares only the windows near where its coarse match was, those its neighbours' sources
-    suggest and those a random search finds (grow_pixels_near); every level ends with a refinement pass,
-    and the full-size fill with a gradient-domain blend of its seams. Returns the filled canvas."""
+    """Fill the hole level by level, as Wexler et al. (2007) complete a photo: on the smallest copy, from
+    the better of two starts (coarsest_fill); at each larger size, the coarser matches scaled up vote this
+    level's detail into the hole, and rounds of matching every hole pixel's whole window (refine) and
+    voting make the fill agree with itself and with the photo. The full-size fill takes each pixel's own
+    match's value, which keeps the texture sharp, and ends with a gradient-domain blend of its seams.
+    Returns the filled canvas."""
     levels = coarse_levels(floats, hole, window)
-    sources = None
-    for depth in range(len(levels) - 1, -1, -1):
-        image, level_hole = levels[depth]
-        h, w = level_hole.shape
-        canvas = np.where(level_hole[:, :, None], 0.0, image)
-        usable = fully_known_windows(level_hole, window)
-        own = np.stack(np.indices((h, w)), axis=-1).astype(np.intp)
-        fine_sources = np.where(level_hole[:, :, None], -1, own)
-        if sources is None:
-            grow(canvas, ~level_hole, image, usable, window, rng, progress and depth == 0, use_reference,
-                 sources=fine_sources)
-        else:
-            guesses = 2 * sources[np.arange(h)[:, None] // 2, np.arange(w)[None, :] // 2] + own % 2
-            guesses = np.ascontiguousarray(np.where(level_hole[:, :, None], guesses, -1), dtype=np.intp)
-            grow(canvas, ~level_hole, None, usable, window, rng, progress and depth == 0, use_reference,
-                 sources=fine_sources, guesses=guesses)
-        refine(canvas, level_hole, fine_sources, usable, window, rng, use_reference)
-        sources = fine_sources
+    with progress_bar(total=len(levels), disable=not progress, unit="level", desc="filling", leave=False) as bar:
+        canvas, sources = coarsest_fill(*levels[-1], window, rng, use_reference)
+        bar.update(1)
+        for depth in range(len(levels) - 2, -1, -1):
+            image, level_hole = levels[depth]
+            h, w = level_hole.shape
+            own = np.stack(np.indices((h, w)), axis=-1).astype(np.intp)
+            usable = fully_known_windows(level_hole, window)
+            coarse_rows, coarse_cols = np.arange(h)[:, None] // 2, np.arange(w)[None, :] // 2
+            canvas = np.where(level_hole[:, :, None], canvas[coarse_rows, coarse_cols], image)
+            sources = np.ascontiguousarray(np.where(
+                level_hole[:, :, None], 2 * sources[coarse_rows, coarse_cols] + own % 2, own), dtype=np.intp)
+            vote(canvas, level_hole, sources, usable, window, use_reference, by_error=False)
+            for _ in range(EM_ROUNDS if depth else 0):
+                refine(canvas, level_hole, sources, usable, window, rng, use_reference)
+                vote(canvas, level_hole, sources, usable, window, use_reference)
+            refine(canvas, level_hole, sources, usable, window, rng, use_reference)
+            bar.update(1)
     blend_seams(canvas, hole, sources, use_reference)
     return canvas
+
+
+def coarsest_fill(image, hole, window, rng, use_reference=False):
+    """(canvas, sources): the smallest copy filled from two starts, each followed by EM_ROUNDS of
+    matching and voting, keeping the one whose windows match the photo better (the lower mean error,
+    the quantity the rounds minimise). A smooth start (the known pixels around the hole, blurred in)
+    settles on the background where an object was removed; Efros and Leung's growing continues
+    structure, such as a ridge crossing the hole, that a blur would wash out."""
+    usable = fully_known_windows(hole, window)
+    own = np.stack(np.indices(hole.shape), axis=-1).astype(np.intp)
+    best = None
+    for start in ("smooth", "grown"):
+        sources = np.where(hole[:, :, None], -1, own).astype(np.intp)
+        if start == "smooth":
+            canvas = smooth_fill(image, hole)
+        else:
+            canvas = np.where(hole[:, :, None], 0.0, image)
+            grow(canvas, ~hole, image, usable, window, rng, use_reference=use_reference, sources=sources)
+        for _ in range(EM_ROUNDS):
+            refine(canvas, hole, sources, usable, window, rng, use_reference)
+            vote(canvas, hole, sources, usable, window, use_reference)
+        refine(canvas, hole, sources, usable, window, rng, use_reference)
+        error = np.mean(match_errors(canvas, hole, sources, window, use_reference))
+        if best is None or error < best[0]:
+            best = error, canvas, sources
+    return best[1:]
+
+
+def smooth_fill(image, hole):
+    """A copy of image (H, W, C) whose hole holds a Gaussian-weighted mean of the known pixels around it
+    (normalized convolution), blurred wide enough to reach the hole's middle."""
+    rows, cols = np.nonzero(hole)
+    sigma = (max(np.ptp(rows), np.ptp(cols)) + 1) / 2
+    known = (~hole).astype(np.float64)
+    weight = np.maximum(ndimage.gaussian_filter(known, sigma, mode="nearest"), 1e-12)
+    filled = image.copy()
+    for c in range(image.shape[2]):
+        blurred = ndimage.gaussian_filter(image[:, :, c] * known, sigma, mode="nearest") / weight
+        filled[:, :, c] = np.where(hole, blurred, image[:, :, c])
+    return filled
+
+
+def copyable_sources(hole, sources, usable, window):
+    """(H, W) True at the hole pixels whose source is the centre of a window that may be copied."""
+    half = window // 2
+    corners = sources - half
+    inside = ((0 <= corners[..., 0]) & (corners[..., 0] < usable.shape[0]) & (0 <= corners[..., 1])
+              & (corners[..., 1] < usable.shape[1]))
+    found = hole & inside
+    found[found] = usable[corners[found][:, 0], corners[found][:, 1]]
+    return found
+
+
+def match_errors(canvas, hole, sources, window, use_reference=False):
+    """Each hole pixel's window error against its source's window (row-major order), as the matcher
+    measures it."""
+    kernels = reference if use_reference else _ssd
+    half = window // 2
+    rows, cols = (a.astype(np.intp) for a in np.nonzero(hole))
+    errors = np.empty(rows.size, DTYPE)
+    kernels.match_errors(padded_planes(canvas, half), np.pad(np.ones(hole.shape, np.uint8), half),
+                         gaussian_window(window), rows, cols, sources, errors)
+    return errors
+
+
+def vote(canvas, hole, sources, usable, window, use_reference=False, by_error=True):
+    """Set every hole pixel to the weighted mean of the values the windows over it copied, in place (the
+    vote of Wexler et al. 2007; see _ssd.vote_pixels). Windows centred on hole pixels with a copyable
+    source vote; with by_error, a window that matches its copy well has more say: exp(-e / (2 e75)), e its
+    error and e75 the 75th percentile of them all (Wexler et al.'s similarity weight)."""
+    kernels = reference if use_reference else _ssd
+    half = window // 2
+    voters = copyable_sources(hole, sources, usable, window)
+    weights = voters.astype(np.float64)
+    if by_error:
+        errors = match_errors(canvas, voters, sources, window, use_reference).astype(np.float64)
+        scale = 2 * max(np.percentile(errors, 75), 1e-12) if errors.size else 1.0
+        weights[voters] = np.exp(-np.minimum(errors / scale, 50.0))
+    rows, cols = (a.astype(np.intp) for a in np.nonzero(hole))
+    planes = padded_planes(canvas, half)
+    kernels.vote_pixels(planes, sources, weights, half, rows, cols)
+    canvas[...] = unpadded(planes, half)
 
 
 def refine(canvas, hole, sources, usable, window, rng, use_reference=False):
@@ -301,7 +375,7 @@ def random_jumps(rng, n_pixels, shape):
 
 def near_scratch(jumps):
     """The candidates and errors scratch arrays grow_pixels_near needs with these jumps."""
-    size = (2 * SEARCH_RADIUS + 1) ** 2 + 8 + jumps.shape[1]
+    size = (2 * REFINE_RADIUS + 1) ** 2 + 8 + jumps.shape[1]
     return np.empty((size, 2), np.intp), np.empty(size, DTYPE)
 
 
@@ -365,11 +439,12 @@ def fill_holes(image, mask, window=15, seed=0, sample=None, progress=False, use_
     sample : optional image to copy windows from; by default the image's own fully known windows
     progress, use_reference : as for synthesize
     method : "exact" compares every pixel with every window (the paper; its cost grows with hole x image
-        pixels); "fast" fills coarse to fine, each pixel comparing only the windows near its match on a
-        half-size copy, those its neighbours' matches suggest and a few random ones (PatchMatch's
-        search), then matching each filled pixel once more with its whole window and blending the fill
-        in the gradient domain; "auto" (default) takes "fast" when the exact search would make more
-        than FAST_ABOVE comparisons. With a sample image: always "exact".
+        pixels); "fast" fills coarse to fine as Wexler et al. complete photos: at each size every hole
+        pixel's window is matched, comparing only the windows near its current match, those its
+        neighbours' matches suggest and a few random ones (PatchMatch's search), and the matches vote on
+        each pixel's value; the fill is then blended in the gradient domain; "auto" (default) takes
+        "fast" when the exact search would make more than FAST_ABOVE comparisons. With a sample image:
+        always "exact".
 
     Returns
     -------

@@ -331,3 +331,58 @@ def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_
                 sources[y, x, 1] = qx
                 filled += 1
     return filled
+
+
+def match_errors(floating[:, :, ::1] image, const unsigned char[:, ::1] known, floating[:, ::1] gaussian,
+                 const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols,
+                 const Py_ssize_t[:, :, ::1] sources, floating[::1] out):
+    """out[p]: the error grow_pixels_near gives listed pixel p's window against the window centred on
+    sources[p] (Gaussian-weighted SSD of its known pixels, over their weight and the channels); -1 where
+    the window holds no known pixel. image and known padded as in grow_pixels."""
+    cdef Py_ssize_t w = gaussian.shape[0], p, y, x, i, j
+    cdef floating norm
+    with nogil:
+        for p in range(pixel_rows.shape[0]):
+            y, x = pixel_rows[p], pixel_cols[p]
+            norm = 0
+            for i in range(w):
+                for j in range(w):
+                    if known[y + i, x + j]:
+                        norm = norm + gaussian[i, j]
+            if norm == 0:
+                out[p] = -1
+            else:
+                out[p] = window_error(image, known, gaussian, y, x, sources[y, x, 0], sources[y, x, 1]) / (
+                    norm * image.shape[0])
+
+
+def vote_pixels(floating[:, :, ::1] image, const Py_ssize_t[:, :, ::1] sources, const double[:, ::1] weights,
+                Py_ssize_t half, const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols):
+    """Wexler et al.'s vote: set each listed pixel p to the weighted mean, over the windows centred on the
+    pixels q within `half` of it, of the value each window's copy gives p; the window centred on q copied
+    the one centred on sources[q], so it gives p the value at sources[q] + (p - q). weights (H, W) is
+    each window's say (0: it does not vote); a pixel no window votes for keeps its value.
+
+    image  (C, H + 2 half, W + 2 half), padded by half; written in place, which is sound because a
+           source window holds no listed pixel
+    """
+    cdef Py_ssize_t h = weights.shape[0], w = weights.shape[1], n_channels = image.shape[0]
+    cdef Py_ssize_t p, y, x, qy, qx, c
+    cdef double total
+    with nogil:
+        for p in range(pixel_rows.shape[0]):
+            y, x = pixel_rows[p], pixel_cols[p]
+            total = 0
+            for qy in range(max(y - half, 0), min(y + half + 1, h)):
+                for qx in range(max(x - half, 0), min(x + half + 1, w)):
+                    total = total + weights[qy, qx]
+            if total == 0:
+                continue
+            for c in range(n_channels):
+                image[c, y + half, x + half] = 0
+            for qy in range(max(y - half, 0), min(y + half + 1, h)):
+                for qx in range(max(x - half, 0), min(x + half + 1, w)):
+                    if weights[qy, qx] != 0:
+                        for c in range(n_channels):
+                            image[c, y + half, x + half] += <floating>(weights[qy, qx] / total) * image[
+                                c, sources[qy, qx, 0] + y - qy + half, sources[qy, qx, 1] + x - qx + half]

@@ -214,6 +214,38 @@ def test_fast_path_on_gray_and_rgb_photos_keeps_known_pixels_and_its_seed():
         np.testing.assert_array_equal(out, cc.fill_holes(image, mask, seed=3))  # auto picks the fast path here
 
 
+def test_removing_an_object_leaves_the_wall_behind_it():
+    """The space shuttle cut out of the astronaut photo (110 x 262): the fill is the pale wall around
+    it, not pieces of the hair, helmet and flag elsewhere in the photo, which a greedy fill copied in
+    (22% of the hole's upper part darker than half, where the wall is brighter than 0.7 almost
+    everywhere)."""
+    from skimage import color, data
+
+    photo = data.astronaut()
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[0:262, 352:462] = True
+    filled = cc.fill_holes(photo, hole, seed=0)
+    assert np.mean(color.rgb2gray(filled[0:240, 352:462]) < 0.5) < 0.03
+
+
+@pytest.mark.parametrize("use_reference", [False, True])
+def test_voting_keeps_a_fill_whose_windows_agree(use_reference):
+    """Every window over the hole copies the texture one period on, so all votes agree with the fill;
+    with the copies' values scrambled in the hole, the vote puts them back."""
+    from colorcore.texture import fully_known_windows, vote
+
+    image, hole, canvas, sources = periodic_fill()
+    usable = fully_known_windows(hole, 5)
+    for by_error in (False, True):
+        voted = canvas.copy()
+        vote(voted, hole, sources, usable, 5, use_reference, by_error)
+        np.testing.assert_allclose(voted, image, atol=1e-6)
+    scrambled = canvas.copy()
+    scrambled[hole] = np.random.default_rng(0).permutation(canvas[hole])
+    vote(scrambled, hole, sources, usable, 5, use_reference, by_error=False)
+    np.testing.assert_allclose(scrambled, image, atol=1e-6)
+
+
 def test_refinement_brings_a_poor_fill_closer_to_the_rest_of_the_photo():
     """refine() re-matches every hole pixel with its whole window: starting from pixels copied from random
     places, their windows end up much closer to the windows they name as sources."""

@@ -177,3 +177,74 @@ def test_grow_pixels_near_matches_reference(channels, window, radius, n_jumps, s
         if kn[y + half, x + half]:
             sy, sx = src[y, x]
             np.testing.assert_array_equal(img[:, y + half, x + half], img[:, sy + half, sx + half])
+
+
+def hole_with_sources(rng, channels, window, size=14):
+    """A padded (channels, size + 2 half, ...) image with a hole, and sources for the hole pixels: random
+    centres of fully known windows. Returns image, hole, sources."""
+    half = window // 2
+    hole = np.zeros((size, size), bool)
+    hole[4:4 + rng.integers(1, 6), 3:3 + rng.integers(1, 7)] = True
+    image = np.zeros((channels, size + 2 * half, size + 2 * half))
+    image[:, half:half + size, half:half + size] = np.where(hole, 0.5, rng.random((channels, size, size)))
+    windows = ~np.lib.stride_tricks.sliding_window_view(hole, (window, window)).any(axis=(2, 3))
+    corners = np.argwhere(windows)
+    own = np.stack(np.indices((size, size)), axis=-1)
+    sources = np.where(hole[:, :, None], -1, own).astype(np.intp)
+    sources[hole] = corners[rng.integers(0, len(corners), int(hole.sum()))] + half
+    return image, hole, sources
+
+
+@given(channels=st.sampled_from([1, 3]), window=st.sampled_from([1, 3, 5]), seed=st.integers(0, 2**32 - 1))
+def test_match_errors_matches_reference_and_brute_force(channels, window, seed):
+    """The error of each hole pixel's window against its source's: kernel and twin agree with the
+    Gaussian-weighted SSD over the weights of the window's pixels inside the image and the channels."""
+    rng = np.random.default_rng(seed)
+    image, hole, sources = hole_with_sources(rng, channels, window)
+    half = window // 2
+    known = np.pad(np.ones(hole.shape, np.uint8), half)
+    rows, cols = (a.astype(np.intp) for a in np.nonzero(hole))
+    found = []
+    for impl in (_ssd, reference):
+        errors = np.empty(rows.size)
+        impl.match_errors(image, known, gaussian_window(window, np.float64), rows, cols, sources, errors)
+        found.append(errors)
+    np.testing.assert_allclose(found[0], found[1], rtol=1e-12, atol=1e-15)
+    by_hand = [np.sum(gaussian_window(window, np.float64) * np.sum(
+        (image[:, y:y + window, x:x + window] - image[:, sy:sy + window, sx:sx + window]) ** 2, axis=0))
+        for (y, x), (sy, sx) in zip(zip(rows, cols), sources[rows, cols])]
+    norms = [gaussian_window(window, np.float64)[known[y:y + window, x:x + window] > 0].sum() * channels
+             for y, x in zip(rows, cols)]
+    np.testing.assert_allclose(found[0], np.array(by_hand) / norms, rtol=1e-12, atol=1e-15)
+
+
+@given(channels=st.sampled_from([1, 3]), window=st.sampled_from([1, 3, 5]), seed=st.integers(0, 2**32 - 1),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_vote_pixels_matches_reference(channels, window, seed, dtype):
+    """Each hole pixel becomes the weighted mean of what the windows over it copied; pixels no window
+    votes for keep their value; known pixels never change."""
+    rng = np.random.default_rng(seed)
+    image, hole, sources = hole_with_sources(rng, channels, window)
+    image = image.astype(dtype)
+    half = window // 2
+    weights = np.where(hole & (rng.random(hole.shape) < 0.7), rng.random(hole.shape), 0.0)
+    rows, cols = (a.astype(np.intp) for a in np.nonzero(hole))
+    voted = []
+    for impl in (_ssd, reference):
+        grid = image.copy()
+        impl.vote_pixels(grid, sources, weights, half, rows, cols)
+        voted.append(grid)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(voted[0], voted[1], rtol=tolerance, atol=tolerance)
+    inner = (slice(None), slice(half, half + hole.shape[0]), slice(half, half + hole.shape[1]))
+    np.testing.assert_array_equal(voted[0][inner][:, ~hole], image[inner][:, ~hole])
+    for y, x in zip(rows, cols):
+        says = weights[max(y - half, 0):y + half + 1, max(x - half, 0):x + half + 1]
+        if not says.any():
+            np.testing.assert_array_equal(voted[0][:, y + half, x + half], image[:, y + half, x + half])
+    # a window voting alone gives its copy's value
+    if window == 1:
+        own = weights[rows, cols] > 0
+        np.testing.assert_allclose(voted[0][:, rows[own] + half, cols[own] + half],
+                                   image[:, sources[rows[own], cols[own], 0] + half,
+                                         sources[rows[own], cols[own], 1] + half], rtol=tolerance)
