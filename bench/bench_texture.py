@@ -21,10 +21,14 @@ copy, and both methods are the same): PSNR in the hole, and the texture error of
 filled pixel's neighbourhood (Gaussian-weighted) against its best match among the photo's fully known
 windows, the matcher's own measure of how well the fill resembles the rest of the photo (mean over pixels).
 With --threads, (1)'s colorcore fills also run on one thread and on the default threads, idle and busy.
+(3) Ctrl-C: the 1024x1024 fill in a child process, interrupted at five points; how long it took to stop.
 
     python bench/bench_texture.py --holes [--threads] [--photos 20] [--photo-offset 0] [--compare-window 9]
 """
 import argparse
+import signal
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -95,15 +99,53 @@ def texture_error(filled, hole, window=15):
     return float(np.mean(found))
 
 
+def astronaut_case(side, size):
+    """(image, hole): scikit-image's astronaut resized to side x side, a size x size hole over the helmet,
+    the suit and the background."""
+    image = (transform.resize(skimage.data.astronaut(), (side, side), anti_aliasing=True) * 255).round().astype(np.uint8)
+    hole = np.zeros((side, side), bool)
+    top, left = side * 2 // 5, side * 3 // 5
+    hole[top:top + size, left:left + size] = True
+    return image, hole
+
+
+# A fill in a child process that Ctrl-C (SIGINT) stops: it says "ready" just before filling.
+INTERRUPTED_FILL = """
+import sys
+sys.path.insert(0, {bench!r})
+import colorcore as cc
+from bench_texture import astronaut_case
+image, hole = astronaut_case({side}, {size})
+print("ready", flush=True)
+try:
+    cc.fill_holes(image, hole, seed=0)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def interrupt_rows(side, size, delays):
+    """Rows (delay, seconds from Ctrl-C to the child's exit, its exit status) for a fill interrupted
+    `delay` seconds after it started."""
+    code = INTERRUPTED_FILL.format(bench=str(Path(__file__).resolve().parent), side=side, size=size)
+    rows = []
+    for delay in delays:
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        child.stdout.readline()
+        time.sleep(delay)
+        sent = time.perf_counter()
+        child.send_signal(signal.SIGINT)
+        status = child.wait()
+        answered = time.perf_counter() - sent
+        rows.append((f"{delay:.2f}", f"{answered:.3f}" if status == 130 else "(the fill had finished)", status))
+    return rows
+
+
 def holes(args):
     rows = []
     fills = {}
-    astronaut = skimage.data.astronaut()
     for side, size in ((512, 64), (1024, 128)):
-        image = (transform.resize(astronaut, (side, side), anti_aliasing=True) * 255).round().astype(np.uint8)
-        hole = np.zeros((side, side), bool)
-        top, left = side * 2 // 5, side * 3 // 5
-        hole[top:top + size, left:left + size] = True
+        image, hole = astronaut_case(side, size)
         methods = {"colorcore fast (default)": lambda image, hole: cc.fill_holes(image, hole, seed=0)}
         fills[f"{size}x{size} hole in {side}x{side}"] = lambda image=image, hole=hole: cc.fill_holes(
             image, hole, seed=0)
@@ -121,6 +163,9 @@ def holes(args):
     if args.threads:
         print("\n## colorcore's fill on 1 thread and on its default threads\n")
         print_table(THREAD_HEADER, thread_rows(fills, args.thread_repeats))
+    print("\n## Ctrl-C during the 128x128 fill in 1024x1024 (a child process, SIGINT after the delay)\n")
+    print_table(["seconds into the fill", "seconds until it stopped", "exit status"],
+                interrupt_rows(1024, 128, (0.25, 0.75, 1.25, 1.75, 2.25)))
 
     from colorcore import datasets
 

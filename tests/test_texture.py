@@ -185,6 +185,36 @@ def test_cli_bad_usage_exits_2_with_one_line(tmp_path, args, message):
     assert not (tmp_path / "x.png").exists()
 
 
+def test_inpaint_cli_stops_cleanly_on_ctrl_c(tmp_path):
+    """Ctrl-C while a photo-sized hole is being filled: exit status 130, one line, no output file."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import NEUTRAL_DIR
+
+    rng = np.random.default_rng(0)
+    Image.fromarray(np.tile(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8), (24, 24, 1))).save(tmp_path / "in.png")
+    mask = np.zeros((768, 768), np.uint8)
+    mask[200:520, 250:570] = 255
+    Image.fromarray(mask).save(tmp_path / "hole.png")
+    child = subprocess.Popen([sys.executable, "-m", "colorcore", "inpaint", str(tmp_path / "in.png"), "--mask",
+                              str(tmp_path / "hole.png"), "-o", str(tmp_path / "out.png")],
+                             stderr=subprocess.PIPE, cwd=NEUTRAL_DIR)
+    seen = b""
+    while b"filling" not in seen:  # the progress bar: the fill has begun
+        byte = child.stderr.read(1)
+        assert byte, f"the command ended before filling: {seen!r}"
+        seen += byte
+    child.send_signal(signal.SIGINT)
+    rest = child.stderr.read()
+    assert child.wait() == 130
+    last = rest.decode().replace("\r", "\n").strip().splitlines()[-1]
+    assert last == "interrupted (Ctrl-C); no file was left half-written"
+    assert b"Traceback" not in seen + rest
+    assert not list(tmp_path.glob("out*"))
+
+
 def test_inpaint_cli_needs_a_mask_or_transparency(tmp_path):
     Image.fromarray(stripes()).save(tmp_path / "in.png")
     done = run_module("colorcore.inpaint", tmp_path / "in.png", "-o", tmp_path / "out.png")
