@@ -102,7 +102,8 @@ def texture_error(filled, hole, window=15):
 def astronaut_case(side, size):
     """(image, hole): scikit-image's astronaut resized to side x side, a size x size hole over the helmet,
     the suit and the background."""
-    image = (transform.resize(skimage.data.astronaut(), (side, side), anti_aliasing=True) * 255).round().astype(np.uint8)
+    resized = transform.resize(skimage.data.astronaut(), (side, side), anti_aliasing=True)
+    image = (resized * 255).round().astype(np.uint8)
     hole = np.zeros((side, side), bool)
     top, left = side * 2 // 5, side * 3 // 5
     hole[top:top + size, left:left + size] = True

@@ -224,7 +224,10 @@ def coarsest_fill(image, hole, window, rng, use_reference=False):
             refine(canvas, hole, sources, usable, window, rng, use_reference)
             vote(canvas, hole, sources, usable, window, use_reference)
         refine(canvas, hole, sources, usable, window, rng, use_reference)
-        error = np.mean(match_errors(canvas, hole, sources, window, use_reference))
+        # a start that left a pixel without a match (the random search can miss a few usable windows)
+        # loses; the grown start never does, since growing copies only usable windows
+        matched = copyable_sources(hole, sources, usable, window)
+        error = np.mean(match_errors(canvas, hole, sources, window, use_reference)) if matched[hole].all() else np.inf
         if best is None or error < best[0]:
             best = error, canvas, sources
     return best[1:]
@@ -257,7 +260,7 @@ def copyable_sources(hole, sources, usable, window):
 
 def match_errors(canvas, hole, sources, window, use_reference=False):
     """Each hole pixel's window error against its source's window (row-major order), as the matcher
-    measures it."""
+    measures it. Every hole pixel's source must be a copyable window's centre (copyable_sources)."""
     kernels = reference if use_reference else _ssd
     half = window // 2
     rows, cols = (a.astype(np.intp) for a in np.nonzero(hole))
