@@ -238,6 +238,18 @@ cdef inline floating window_error(floating[:, :, ::1] image, const unsigned char
     return error
 
 
+cdef inline floating known_weight(const unsigned char[:, ::1] known, floating[:, ::1] gaussian, Py_ssize_t y,
+                                  Py_ssize_t x) noexcept nogil:
+    """The Gaussian weight of the known pixels of the window at (y, x) (its top-left corner, padded)."""
+    cdef Py_ssize_t i, j, w = gaussian.shape[0]
+    cdef floating total = 0
+    for i in range(w):
+        for j in range(w):
+            if known[y + i, x + j]:
+                total = total + gaussian[i, j]
+    return total
+
+
 def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_ssize_t[:, :, ::1] sources,
                      const unsigned char[:, ::1] usable, floating[:, ::1] gaussian,
                      const Py_ssize_t[::1] pixel_rows, const Py_ssize_t[::1] pixel_cols,
@@ -280,11 +292,7 @@ def grow_pixels_near(floating[:, :, ::1] image, unsigned char[:, ::1] known, Py_
                     if (i != 0 or j != 0) and 0 <= qy < h and 0 <= qx < width and known[qy + half, qx + half]:
                         n = add_candidate(candidates, n, sources[qy, qx, 0] - i, sources[qy, qx, 1] - j, usable,
                                           half)
-            norm = 0
-            for i in range(w):
-                for j in range(w):
-                    if known[y + i, x + j]:
-                        norm = norm + gaussian[i, j]
+            norm = known_weight(known, gaussian, y, x)
             if norm == 0:
                 continue
             norm = norm * n_channels
@@ -339,16 +347,12 @@ def match_errors(floating[:, :, ::1] image, const unsigned char[:, ::1] known, f
     """out[p]: the error grow_pixels_near gives listed pixel p's window against the window centred on
     sources[p] (Gaussian-weighted SSD of its known pixels, over their weight and the channels); -1 where
     the window holds no known pixel. image and known padded as in grow_pixels."""
-    cdef Py_ssize_t w = gaussian.shape[0], p, y, x, i, j
+    cdef Py_ssize_t p, y, x
     cdef floating norm
     with nogil:
         for p in range(pixel_rows.shape[0]):
             y, x = pixel_rows[p], pixel_cols[p]
-            norm = 0
-            for i in range(w):
-                for j in range(w):
-                    if known[y + i, x + j]:
-                        norm = norm + gaussian[i, j]
+            norm = known_weight(known, gaussian, y, x)
             if norm == 0:
                 out[p] = -1
             else:
