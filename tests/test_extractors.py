@@ -8,7 +8,7 @@ from colorcore.extractors import REGISTRY, FeaturePipeline, parse_pipeline
 from colorcore.extractors.thumbnail import area_resize
 
 PIPELINES = ["window", "window:radius=3,padding=reflect", "pyramid:levels=4", "pyramid:levels=2,radius=1,padding=zero",
-             "thumbnail:size=8", "position", "pyramid:levels=4+thumbnail+position"]
+             "thumbnail:size=8", "position", "texture:grid=2,scales=3", "pyramid:levels=4+thumbnail+position+texture"]
 
 
 @pytest.mark.kernel
@@ -65,6 +65,22 @@ def test_position_runs_from_top_left_to_bottom_right():
     np.testing.assert_allclose(features[0, :, 1], [0.1, 0.3, 0.5, 0.7, 0.9])
 
 
+def test_texture_layout_says_where_the_picture_changes_and_which_way():
+    """Vertical stripes on the left half, flat grey on the right: change to the right (and diagonally)
+    in the left cells only, none downwards anywhere; a flat picture has none at all."""
+    gray = np.full((32, 32), 0.5)
+    gray[:, :16] = np.arange(16) % 2
+    features = FeaturePipeline("texture:grid=2,scales=1").extract(gray, "float64")
+    assert (features == features[0]).all()  # the same for every pixel
+    right, lower_right, down, lower_left = features[0].reshape(4, 2, 2)  # direction, grid row, grid column
+    assert right[:, 0].min() > 10 * right[:, 1].max()
+    np.testing.assert_allclose(lower_right[:, 0], right[:, 0], rtol=0.02)  # (the picture's edge is repeated)
+    np.testing.assert_allclose(lower_left[:, 0], right[:, 0], rtol=0.02)
+    np.testing.assert_array_equal(down, 0)
+    assert not FeaturePipeline("texture").extract(np.full((20, 30), 0.3), "float64").any()
+    assert FeaturePipeline("texture:grid=3,scales=2").width == 4 * 2 * 9
+
+
 def test_specs_round_trip_and_registry():
     pipeline = FeaturePipeline("pyramid:levels=3,radius=1+thumbnail:size=4+position")
     assert FeaturePipeline(pipeline.specs()) == pipeline
@@ -81,6 +97,7 @@ def test_specs_round_trip_and_registry():
     ("window:radius=-1", "window radius must be an integer from 0 to 15"),
     ("pyramid:padding=wrap", "unknown padding 'wrap'"),
     ("thumbnail:size=0", "thumbnail size must be an integer from 1 to 32"),
+    ("texture:grid=9", "texture grid must be an integer from 1 to 8"),
     ("", "needs at least one extractor"),
     ([{"radius": 2}], "a name or a dict with a 'name'"),
 ])
