@@ -6,7 +6,10 @@ validation photos it did not train on.
    photos given. "As vivid as it can be without being further from the truth than the gray photo."
    (If no reading is that safe, the one that loses least against the gray image.)
 2. The default: the largest vividness (in steps of 0.1) whose PSNR margin over gray is within
-   DEFAULT_COST_DB of the margin at vividness 0, on every set: colour for free, or nearly.
+   DEFAULT_COST_DB of the margin at vividness 0, on every set: colour for free, or nearly. If that is
+   less than DEFAULT_COLOURFULNESS of the originals' colour on some set, the least vivid setting that
+   reaches it everywhere, when that costs at most MAX_DEFAULT_COST_DB: a default that still looks
+   washed out is the complaint this scale exists to answer.
 
 The network runs once per photo (on a sample of its pixels); every reading reuses its logits.
 """
@@ -21,6 +24,8 @@ from .threads import threads_for_now
 # end 0.7 dB higher than all 271 did: hence every photo, and a sample of the pixels of large ones).
 SAFETY_DB = 0.2
 DEFAULT_COST_DB = 0.1
+DEFAULT_COLOURFULNESS = 0.5
+MAX_DEFAULT_COST_DB = 0.25
 PIXELS_PER_PHOTO = 4096
 # Measured on a first model: sharpening (temperature < 1) costs PSNR for little colour; rebalancing buys
 # most of the colour, so the grid is finer there.
@@ -96,7 +101,22 @@ def calibrate(colorizer, photo_sets, progress=None):
     target.vivid_rebalance, target.vivid_temperature = best["rebalance"], best["temperature"]
     scale = [{"vividness": float(v), **scores(v * target.vivid_rebalance, 1 - v * (1 - target.vivid_temperature))}
              for v in np.round(np.arange(0, 1 + SCALE_STEP / 2, SCALE_STEP), 2)]
-    colorizer.vividness = max(s["vividness"] for s in scale if all(
-        s[name]["margin_db"] >= scale[0][name]["margin_db"] - DEFAULT_COST_DB for name in sets))
+    colorizer.vividness = default_vividness(scale, list(sets))
     return {"vivid_end": {"rebalance": target.vivid_rebalance, "temperature": target.vivid_temperature},
             "default_vividness": colorizer.vividness, "ends": ends, "scale": scale}
+
+
+def default_vividness(scale, names):
+    """The default from the scale's readings (see the module's docstring, step 2)."""
+    def cost(s):
+        return max(scale[0][name]["margin_db"] - s[name]["margin_db"] for name in names)
+
+    def colourful(s):
+        return all(s[name]["colourfulness"] >= DEFAULT_COLOURFULNESS for name in names)
+
+    free = max(s["vividness"] for s in scale if cost(s) <= DEFAULT_COST_DB)
+    if colourful(next(s for s in scale if s["vividness"] == free)):
+        return free
+    enough = [s["vividness"] for s in scale
+              if s["vividness"] > free and colourful(s) and cost(s) <= MAX_DEFAULT_COST_DB]
+    return min(enough, default=free)

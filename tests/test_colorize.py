@@ -237,6 +237,22 @@ def test_vividness_calibration_picks_a_safe_vivid_end_and_a_default():
         vividness.calibrate(trained("lab"), photos)
 
 
+def test_default_vividness_is_free_colour_unless_that_looks_washed_out():
+    """Step 2 of the calibration on made-up readings: the largest vividness within 0.1 dB of vividness 0;
+    if that leaves a set under half the originals' colour, the least vivid reading that reaches half
+    everywhere at a cost of at most 0.25 dB; if none does, still the free one."""
+    from colorcore.vividness import default_vividness
+
+    def scale(margins, colours):
+        return [{"vividness": v / 10, "a": {"margin_db": m, "colourfulness": c},
+                 "b": {"margin_db": 1.0, "colourfulness": 0.9}} for v, (m, c) in enumerate(zip(margins, colours))]
+
+    margins = [1.0, 0.98, 0.95, 0.91, 0.87, 0.8, 0.7]
+    assert default_vividness(scale(margins, [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]), ["a", "b"]) == 0.3
+    assert default_vividness(scale(margins, [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]), ["a", "b"]) == 0.4
+    assert default_vividness(scale(margins, [0.3, 0.32, 0.34, 0.36, 0.38, 0.4, 0.7]), ["a", "b"]) == 0.3
+
+
 def test_colorize_cli_never_replaces_an_existing_file_unasked(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "holiday.jpg")
     (tmp_path / "out").mkdir()

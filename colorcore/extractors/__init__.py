@@ -15,7 +15,8 @@ from .._checks import as_float_dtype
 from ..threads import threads_for_now
 
 REGISTRY = {}
-MODULES = ("window", "pyramid", "thumbnail", "position", "texture_layout")  # one module per extractor, registered on import
+# one module per extractor, registered on import
+MODULES = ("window", "pyramid", "thumbnail", "position", "texture_layout")
 
 
 def register(cls):
