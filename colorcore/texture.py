@@ -195,10 +195,7 @@ def fill_coarse_to_fine(floats, hole, window, rng, progress=False, use_reference
             sources = np.ascontiguousarray(np.where(
                 level_hole[:, :, None], 2 * sources[coarse_rows, coarse_cols] + own % 2, own), dtype=np.intp)
             vote(canvas, level_hole, sources, usable, window, use_reference, by_error=False)
-            for _ in range(EM_ROUNDS if depth else 0):
-                refine(canvas, level_hole, sources, usable, window, rng, use_reference)
-                vote(canvas, level_hole, sources, usable, window, use_reference)
-            refine(canvas, level_hole, sources, usable, window, rng, use_reference)
+            match_and_vote(canvas, level_hole, sources, usable, window, rng, EM_ROUNDS if depth else 0, use_reference)
             bar.update(1)
     blend_seams(canvas, hole, sources, use_reference)
     return canvas
@@ -220,10 +217,7 @@ def coarsest_fill(image, hole, window, rng, use_reference=False):
         else:
             canvas = np.where(hole[:, :, None], 0.0, image)
             grow(canvas, ~hole, image, usable, window, rng, use_reference=use_reference, sources=sources)
-        for _ in range(EM_ROUNDS):
-            refine(canvas, hole, sources, usable, window, rng, use_reference)
-            vote(canvas, hole, sources, usable, window, use_reference)
-        refine(canvas, hole, sources, usable, window, rng, use_reference)
+        match_and_vote(canvas, hole, sources, usable, window, rng, EM_ROUNDS, use_reference)
         # a start that left a pixel without a match (the random search can miss a few usable windows)
         # loses; the grown start never does, since growing copies only usable windows
         matched = copyable_sources(hole, sources, usable, window)
@@ -231,6 +225,15 @@ def coarsest_fill(image, hole, window, rng, use_reference=False):
         if best is None or error < best[0]:
             best = error, canvas, sources
     return best[1:]
+
+
+def match_and_vote(canvas, hole, sources, usable, window, rng, rounds, use_reference=False):
+    """`rounds` rounds of matching every hole pixel (refine) and voting, then one last match, which
+    leaves each pixel its own match's value; canvas and sources are updated in place."""
+    for _ in range(rounds):
+        refine(canvas, hole, sources, usable, window, rng, use_reference)
+        vote(canvas, hole, sources, usable, window, use_reference)
+    refine(canvas, hole, sources, usable, window, rng, use_reference)
 
 
 def smooth_fill(image, hole):

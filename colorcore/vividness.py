@@ -114,9 +114,9 @@ def default_vividness(scale, names):
     def colourful(s):
         return all(s[name]["colourfulness"] >= DEFAULT_COLOURFULNESS for name in names)
 
-    free = max(s["vividness"] for s in scale if cost(s) <= DEFAULT_COST_DB)
-    if colourful(next(s for s in scale if s["vividness"] == free)):
-        return free
+    free = max((s for s in scale if cost(s) <= DEFAULT_COST_DB), key=lambda s: s["vividness"])
+    if colourful(free):
+        return free["vividness"]
     enough = [s["vividness"] for s in scale
-              if s["vividness"] > free and colourful(s) and cost(s) <= MAX_DEFAULT_COST_DB]
-    return min(enough, default=free)
+              if s["vividness"] > free["vividness"] and colourful(s) and cost(s) <= MAX_DEFAULT_COST_DB]
+    return min(enough, default=free["vividness"])
