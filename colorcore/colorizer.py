@@ -17,7 +17,7 @@ import numpy as np
 
 from . import reference
 from .extractors import FeaturePipeline
-from .features import GRAY_WEIGHTS, chroma_to_rgb, to_gray
+from .features import GRAY_WEIGHTS, chroma_to_rgb, guided_chroma_to_rgb, to_gray
 from .hints import with_prior
 from .images import as_float_image, to_uint8
 from .io import load_model_file, save_model
@@ -26,11 +26,11 @@ from .nn import MLP
 from .targets import check_vividness, target_from_spec
 from .threads import threads_for_now
 from .training import TrainConfig, fit
-from .upsample import guided_upsample, resize, shrink_rgb, working_shape
+from .upsample import guided_coefficients, guided_upsample, resize, shrink_rgb, working_shape
 
 BAND_ROWS = 64       # rows colorized at a time by local pipelines: bounds memory; bands run on parallel threads
 PAIRS_BLOCK = 64     # training photos prepared per task (each with its own seeded generator)
-CHUNK_PIXELS = 8192  # network rows per task when the whole (working-size) image is featurized at once
+CHUNK_PIXELS = 1024  # rows per task when the whole (working-size) image is featurized at once: outputs stay in cache
 
 
 def default_model_path():
@@ -212,32 +212,53 @@ class Colorizer:
         if self.target.name == "rgb" and working_shape(*gray.shape, self.working_size) == gray.shape:
             # the original assignment's models: their RGB as predicted
             return self._predict_whole(gray, self.target.rgb, 3, use_reference)
-        chroma = self.predict_chroma(gray, vividness, use_reference)
-        return chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now(), use_reference)
+        small, chroma = self.working_chroma(gray, vividness, use_reference)
+        if small is None:
+            return chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now(), use_reference)
+        # bringing the chroma to full size and converting it to RGB: one pass over the full-size photo
+        return guided_chroma_to_rgb(gray, guided_coefficients(small, chroma), self.gray_weights, threads_for_now(),
+                                    use_reference)
 
     def predict_chroma(self, gray, vividness=None, use_reference=False):
         """(H, W) gray in [0, 1] -> (H, W, 2) the predicted Lab chroma (a*, b*) at full size."""
-        vividness = self.check_vividness(vividness)
         gray = np.asarray(gray, dtype=np.float64)
+        small, chroma = self.working_chroma(gray, vividness, use_reference)
+        return chroma if small is None else guided_upsample(small, chroma, gray, map_channels=_parallel)
+
+    def working_chroma(self, gray, vividness=None, use_reference=False):
+        """(the gray image shrunk to the working size, the Lab chroma predicted for it); (None, the chroma)
+        when the photo is no larger than the working size."""
+        vividness = self.check_vividness(vividness)
         h, w = gray.shape
         shape = working_shape(h, w, self.working_size)
-        to_chroma = partial(self.target.chroma, vividness=vividness)
+        to_chroma = partial(self.target.chroma, vividness=vividness, use_reference=use_reference)
         if shape == (h, w):
-            return self._predict_whole(gray, to_chroma, 2, use_reference)
+            return None, self._predict_whole(gray, to_chroma, 2, use_reference)
         small = resize(gray, *shape, smooth=True)
-        chroma = self._predict_whole(small, to_chroma, 2, use_reference)
-        return guided_upsample(small, chroma, gray, map_channels=_parallel)
+        return small, self._predict_whole(small, to_chroma, 2, use_reference)
 
     def _predict_whole(self, gray, convert, n_channels, use_reference):
         """convert(network outputs, shape) for every pixel of gray, as (H, W, n_channels)."""
-        if self.features.local_reach is not None and not use_reference:
+        if use_reference:
+            features = self.features.extract(gray, self.network.dtype, use_reference=True)
+            return convert(self.network_outputs(features, use_reference=True), gray.shape)
+        if self.features.local_reach is not None:
             return self._predict_in_bands(gray, convert, n_channels)
-        outputs = self.network_outputs(self.features.extract(gray, self.network.dtype, use_reference=use_reference),
-                                       use_reference)
-        chunks = range(0, len(outputs), CHUNK_PIXELS)
-        return np.concatenate(_parallel(lambda s: convert(outputs[s:s + CHUNK_PIXELS],
-                                                          (len(outputs[s:s + CHUNK_PIXELS]),)), chunks)
-                              ).reshape(*gray.shape, n_channels)
+        # A photo's own descriptor is the same in every row: it enters the first layer's bias once. Each chunk
+        # of rows is then read as colours while the network's outputs for it are still in cache.
+        network, columns = self.network, self.features.photo_columns
+        if 0 < len(columns) < self.features.width:
+            X, photo = self.features.extract(gray, network.dtype, split=True)
+            network = network.with_fixed_inputs(columns, photo)
+        else:
+            X = self.features.extract(gray, network.dtype)
+        out = np.empty((len(X), n_channels))
+
+        def chunk(start):
+            rows = X[start:start + CHUNK_PIXELS]
+            out[start:start + len(rows)] = convert(network.predict(rows, raw=self.target.reads_logits), (len(rows),))
+        _parallel(chunk, range(0, len(X), CHUNK_PIXELS))
+        return out.reshape(*gray.shape, n_channels)
 
     def network_outputs(self, X, use_reference=False):
         """What the network predicts for feature rows X (logits for a target that reads them): chunks on

@@ -69,3 +69,18 @@ def chroma_to_rgb(gray, ab, weights=GRAY_WEIGHTS, n_threads=1, use_reference=Fal
     kernels = reference if use_reference else _colour
     kernels.chroma_to_rgb(gray, ab, RGB_FROM_XYZ, D65_WHITE, np.asarray(weights, dtype=np.float64), out, n_threads)
     return out
+
+
+def guided_chroma_to_rgb(gray, coefficients, weights=GRAY_WEIGHTS, n_threads=1, use_reference=False):
+    """chroma_to_rgb of the chroma that guided upsampling (colorcore.upsample) makes of a small photo's:
+    coefficients (h, w, 4) are the small maps of the slope and offset of a* and of b* (guided_coefficients),
+    read bilinearly and applied to the full-size gray in the same pass as the colour conversion."""
+    gray = np.ascontiguousarray(gray, dtype=np.float64)
+    coefficients = np.ascontiguousarray(coefficients, dtype=np.float64)
+    if coefficients.ndim != 3 or coefficients.shape[2] != 4 or min(coefficients.shape[:2]) < 1:
+        raise ValueError(f"guided coefficients must have shape (h, w, 4), got {coefficients.shape}")
+    out = np.empty(gray.shape + (3,))
+    kernels = reference if use_reference else _colour
+    kernels.guided_chroma_to_rgb(gray, coefficients, RGB_FROM_XYZ, D65_WHITE, np.asarray(weights, dtype=np.float64),
+                                 out, n_threads)
+    return out

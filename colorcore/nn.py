@@ -226,6 +226,19 @@ class MLP:
         twin.params[...] = self.params
         return twin
 
+    def with_fixed_inputs(self, columns, values):
+        """A copy that takes every input but `columns`, whose `values` are folded into the first layer's bias:
+        the same outputs for inputs that are the same in every row (a photo's own descriptor), without
+        multiplying them again for each row."""
+        columns = np.asarray(columns, dtype=np.intp)
+        keep = np.setdiff1d(np.arange(self.n_inputs), columns)
+        twin = MLP([len(keep), *self.layer_sizes[1:]], self.hidden, self.output, self.dtype, loss=self.loss)
+        twin.params[self.layers[0].W[keep].size:] = self.params[self.layers[0].W.size:]
+        first = self.layers[0]
+        twin.layers[0].W[...] = first.W[keep]
+        twin.layers[0].b[...] = first.b + np.asarray(values, np.float64) @ first.W[columns].astype(np.float64)
+        return twin
+
     def __repr__(self):
         sizes = ", ".join(str(s) for s in self.layer_sizes)
         loss = "" if self.loss == "squared_error" else f", loss={self.loss!r}"

@@ -8,14 +8,16 @@
   its 5 nearest cells by a Gaussian). A distribution can say "blue or green, not brown", which a mean
   cannot; `vividness` chooses how it is read (see ChromaBins.chroma).
 
-Every target turns outputs into Lab chroma (H, W, 2) with `chroma(outputs, shape, vividness)`; the
-colorizer puts that chroma on the input's lightness (features.lab_to_rgb).
+Every target turns outputs into Lab chroma (H, W, 2) with `chroma(outputs, shape, vividness)`
+(use_reference=True: through the NumPy twin of a decoding kernel, where there is one); the colorizer puts
+that chroma on the input's lightness (features.chroma_to_rgb).
 """
 from functools import lru_cache
 
 import numpy as np
 from skimage import color
 
+from . import _colour, reference
 from .features import CHROMA_SCALE
 
 TARGET_NAMES = ("rgb", "lab", "ab-bins")
@@ -60,7 +62,7 @@ class RGBTarget:
     def rgb(self, outputs, shape):
         return np.clip(outputs.reshape(*shape, 3).astype(np.float64), 0, 1)
 
-    def chroma(self, outputs, shape, vividness=None):
+    def chroma(self, outputs, shape, vividness=None, use_reference=False):
         return color.rgb2lab(self.rgb(outputs, shape))[..., 1:]
 
 
@@ -75,7 +77,7 @@ class LabTarget:
         ab = color.rgb2lab(np.asarray(rgb, dtype=np.float64).reshape(-1, 1, 3))[:, 0, 1:]
         return ab / (2 * CHROMA_SCALE) + 0.5
 
-    def chroma(self, outputs, shape, vividness=None):
+    def chroma(self, outputs, shape, vividness=None, use_reference=False):
         return (outputs.reshape(*shape, 2).astype(np.float64) - 0.5) * (2 * CHROMA_SCALE)
 
 
@@ -116,6 +118,7 @@ class ChromaBins:
         self.step = int(step)
         self.centres = gamut_cells(self.step)
         self.n_outputs = len(self.centres)
+        self._centres_by_channel = np.ascontiguousarray(self.centres.T, dtype=np.float32)  # (2, Q): what the kernel reads
         if prior is None:
             self.prior = np.full(self.n_outputs, 1 / self.n_outputs)
         else:
@@ -158,19 +161,19 @@ class ChromaBins:
         weights = 1 / (0.5 * self.prior + 0.5 / self.n_outputs)
         return weights / (self.prior * weights).sum()
 
-    def chroma(self, logits, shape, vividness=0.0):
+    def chroma(self, logits, shape, vividness=0.0, use_reference=False):
         """Network logits (n, Q) -> (shape, 2) chroma at a vividness from 0 to 1 (see the class docstring)."""
         v = 0.0 if vividness is None else vividness
-        return self.decode(logits, v * self.vivid_rebalance, 1 - v * (1 - self.vivid_temperature)).reshape(*shape, 2)
+        return self.decode(logits, v * self.vivid_rebalance, 1 - v * (1 - self.vivid_temperature),
+                           use_reference=use_reference).reshape(*shape, 2)
 
-    def decode(self, logits, rebalance, temperature):
+    def decode(self, logits, rebalance, temperature, n_threads=1, use_reference=False):
         """(n, 2) chroma: the mean of q ∝ exp((z + rebalance log w) / temperature), which is
-        (p w^rebalance)^(1 / temperature) for p = softmax(z), read straight from the logits z."""
-        z = logits.astype(np.float32)
-        if rebalance:
-            z += np.float32(rebalance) * np.log(self.rebalancing()).astype(np.float32)
-        z -= z.max(axis=1, keepdims=True)
-        z *= np.float32(1 / temperature)
-        np.exp(z, out=z)
-        mean = (z @ self.centres.astype(np.float32)) / z.sum(axis=1, keepdims=True)
-        return mean.astype(np.float64)
+        (p w^rebalance)^(1 / temperature) for p = softmax(z), read straight from the logits z
+        (pyx/colour.pyx's softmax_mean)."""
+        logits = np.ascontiguousarray(logits, dtype=np.float32)
+        shift = np.ascontiguousarray(rebalance / temperature * np.log(self.rebalancing()), dtype=np.float32)
+        out = np.empty((len(logits), 2))
+        kernels = reference if use_reference else _colour
+        kernels.softmax_mean(logits, 1 / temperature, shift, self._centres_by_channel, out, n_threads)
+        return out

@@ -10,7 +10,8 @@ from skimage import color
 
 from colorcore import _windows, reference
 from colorcore.extractors import FeaturePipeline
-from colorcore.features import GRAY_WEIGHTS, PADDINGS, chroma_to_rgb, gray_lightness, keep_luma, to_gray
+from colorcore.features import (GRAY_WEIGHTS, PADDINGS, chroma_to_rgb, gray_lightness, guided_chroma_to_rgb,
+                                keep_luma, to_gray)
 from colorcore.targets import LabTarget, RGBTarget, target_from_spec
 
 
@@ -122,3 +123,26 @@ def test_chroma_to_rgb_kernel_matches_skimage_and_keeps_the_luma(h, w, n_threads
     want = chroma_to_rgb(gray, ab, use_reference=True)
     np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)  # single-precision powers, see pyx/colour.pyx
     np.testing.assert_allclose(to_gray(got), gray, atol=1e-12)
+
+
+@pytest.mark.kernel
+@given(h=st.integers(1, 50), w=st.integers(1, 50), small_h=st.integers(1, 12), small_w=st.integers(1, 12),
+       n_threads=st.sampled_from([1, 2]), seed=st.integers(0, 2**32 - 1))
+@example(h=300, w=280, small_h=40, small_w=37, n_threads=2, seed=0)  # both threads at work at once
+def test_guided_chroma_to_rgb_kernel_matches_its_twin_and_keeps_the_luma(h, w, small_h, small_w, n_threads, seed):
+    rng = np.random.default_rng(seed)
+    gray = rng.random((h, w))
+    coefficients = rng.normal(0, 30, (small_h, small_w, 4))  # slope and offset of a*, then of b*
+    got = guided_chroma_to_rgb(gray, coefficients, n_threads=n_threads)
+    want = guided_chroma_to_rgb(gray, coefficients, use_reference=True)
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)  # single-precision powers, see pyx/colour.pyx
+    np.testing.assert_allclose(to_gray(got), gray, atol=1e-12)
+
+
+def test_guided_chroma_is_slope_times_gray_plus_offset():
+    gray = np.random.default_rng(9).random((30, 40))
+    coefficients = np.broadcast_to([20.0, -5.0, -10.0, 8.0], (3, 4, 4))  # the same fit everywhere
+    ab = np.stack([20 * gray - 5, -10 * gray + 8], axis=-1)
+    np.testing.assert_allclose(guided_chroma_to_rgb(gray, coefficients), chroma_to_rgb(gray, ab), atol=1e-12)
+    with pytest.raises(ValueError, match=r"must have shape \(h, w, 4\)"):
+        guided_chroma_to_rgb(gray, np.zeros((3, 4, 2)))

@@ -263,3 +263,16 @@ def test_sgd_epoch_reduces_the_cost():
     for epoch in range(20):
         cc.train_epoch(model, opt, X, T, batch_size=16, rng=epoch)
     assert model.cost(X, T) < before / 5
+
+
+@pytest.mark.parametrize("sizes, columns", [([7, 5, 3], [2, 3, 6]), ([4, 6, 2, 9], [0]), ([3, 2], [0, 2])])
+def test_fixed_inputs_fold_into_the_first_bias(sizes, columns):
+    """Inputs that are the same in every row (a photo's descriptor) can enter the bias once."""
+    net = cc.MLP(sizes, hidden="tanh", output="identity", loss="softmax_cross_entropy", dtype="float64", seed=3)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(11, sizes[0]))
+    X[:, columns] = rng.normal(size=len(columns))  # the same values in every row
+    folded = net.with_fixed_inputs(columns, X[0, columns])
+    assert folded.layer_sizes == [sizes[0] - len(columns), *sizes[1:]]
+    np.testing.assert_allclose(folded.predict(np.ascontiguousarray(np.delete(X, columns, axis=1)), raw=True),
+                               net.predict(X, raw=True), rtol=1e-12, atol=1e-12)

@@ -1,12 +1,15 @@
 """Targets (what the network predicts), guided upsampling, augmentation and the photo split."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
 from skimage import color
 
 from colorcore import datasets
 from colorcore.augment import Augment
 from colorcore.targets import ChromaBins, LabTarget, RGBTarget, gamut_cells, target_from_spec
-from colorcore.upsample import guided_upsample, resize, working_shape
+from colorcore.upsample import bilinear_resize, guided_upsample, resize, working_shape
 
 
 def test_gamut_cells_hold_displayable_colours():
@@ -38,6 +41,19 @@ def test_vividness_zero_reads_the_mean_and_one_favours_rare_colours():
     assert vivid > dull
 
 
+
+@pytest.mark.kernel
+@given(n=st.integers(0, 300), step=st.sampled_from([10, 16]), rebalance=st.sampled_from([0.0, 0.5, 2.0]),
+       temperature=st.sampled_from([1.0, 0.6, 0.2]), n_threads=st.sampled_from([1, 2]), seed=st.integers(0, 2**32 - 1))
+def test_decoding_kernel_matches_its_numpy_twin(n, step, rebalance, temperature, n_threads, seed):
+    bins = ChromaBins(step)
+    rng = np.random.default_rng(seed)
+    bins.fit_prior(rng.dirichlet(np.ones(bins.n_outputs), size=20))
+    logits = rng.normal(0, rng.choice([0.1, 3.0, 30.0]), (n, bins.n_outputs)).astype(np.float32)
+    got = bins.decode(logits, rebalance, temperature, n_threads=n_threads)
+    want = bins.decode(logits, rebalance, temperature, use_reference=True)
+    np.testing.assert_allclose(got, want, atol=2e-3)  # single-precision exponentials over +-128 chroma
+
 def test_targets_by_name_and_their_errors():
     assert isinstance(target_from_spec("rgb"), RGBTarget) and isinstance(target_from_spec("lab"), LabTarget)
     bins = target_from_spec({"name": "ab-bins", "step": 16})
@@ -61,6 +77,13 @@ def test_guided_upsampling_follows_the_full_size_gray():
     constant = guided_upsample(small, np.full((20, 30, 2), 7.0), gray)
     np.testing.assert_allclose(constant, 7.0)
 
+
+
+@pytest.mark.parametrize("small, big", [((20, 30), (80, 120)), ((7, 5), (64, 33)), ((1, 4), (3, 9)), ((9, 9), (9, 9))])
+def test_bilinear_resize_agrees_with_pillow_when_enlarging(small, big):
+    image = np.random.default_rng(8).random(small)
+    pillow = Image.fromarray(image.astype(np.float32), mode="F").resize(big[::-1], Image.Resampling.BILINEAR)
+    np.testing.assert_allclose(bilinear_resize(image, *big), np.asarray(pillow), atol=1e-6)
 
 @pytest.mark.parametrize("shape, size, want", [((3000, 4000), 160, (120, 160)), ((32, 32), 160, (32, 32)),
                                                ((1, 900), 160, (1, 160)), ((500, 300), None, (500, 300))])

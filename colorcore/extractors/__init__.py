@@ -5,7 +5,10 @@ pipeline is a list of extractors, recorded in the model file as specs such as
 ``[{"name": "pyramid", "levels": 4}, {"name": "thumbnail"}, {"name": "position"}]``.
 Adding an extractor is one module here with a class that has ``name``, ``params``, ``width`` and
 ``fill(gray, out, col0, pixels, n_threads, use_reference)`` (and ``reach``, the context rows it needs, if
-it only looks near the pixel), plus its name in ``MODULES`` below.
+it only looks near the pixel), plus its name in ``MODULES`` below. An extractor that describes the whole
+photo, the same numbers for every pixel, has ``per_photo = True`` and ``describe(gray)`` instead of
+``fill``: the pipeline broadcasts its numbers, or hands them over once (``extract(..., split=True)``) so
+that a network can fold them into its first layer's bias (``MLP.with_fixed_inputs``).
 """
 from importlib import import_module
 
@@ -81,12 +84,23 @@ class FeaturePipeline:
         reaches = [getattr(e, "reach", None) for e in self.extractors]
         return None if None in reaches else max(reaches)
 
+    @property
+    def photo_columns(self):
+        """Indices of the columns that are the same for every pixel of a photo (per-photo extractors')."""
+        columns, col = [], 0
+        for e in self.extractors:
+            if getattr(e, "per_photo", False):
+                columns.extend(range(col, col + e.width))
+            col += e.width
+        return np.array(columns, dtype=np.intp)
+
     def specs(self):
         return [{"name": e.name, **e.params} for e in self.extractors]
 
-    def extract(self, gray, dtype="float32", n_threads=None, use_reference=False, pixels=None):
+    def extract(self, gray, dtype="float32", n_threads=None, use_reference=False, pixels=None, split=False):
         """(H * W, width) features of a (H, W) gray image in [0, 1]; with `pixels` (flat indices y * W + x)
-        only the rows of those pixels, in that order (training samples a few pixels of each photo)."""
+        only the rows of those pixels, in that order (training samples a few pixels of each photo).
+        split=True returns (the per-pixel columns only, the photo_columns' values as one vector)."""
         gray = np.asarray(gray)
         if gray.ndim != 2:
             raise ValueError(f"features are extracted from a 2-D gray image, got shape {gray.shape}")
@@ -98,13 +112,24 @@ class FeaturePipeline:
             pixels = np.ascontiguousarray(pixels, dtype=np.intp)
             if pixels.ndim != 1 or (pixels.size and not 0 <= pixels.min() <= pixels.max() < gray.size):
                 raise ValueError(f"pixels must be flat indices into the {gray.shape} image")
-        out = np.empty((gray.size if pixels is None else len(pixels), self.width), dtype=dtype)
-        if len(out):
+        n_photo = len(self.photo_columns) if split else 0
+        out = np.empty((gray.size if pixels is None else len(pixels), self.width - n_photo), dtype=dtype)
+        photo = []
+        if len(out) or split:
             threads = threads_for_now() if n_threads is None else max(1, int(n_threads))
             col = 0
             for e in self.extractors:
-                e.fill(gray, out, col, pixels, threads, use_reference)
+                if getattr(e, "per_photo", False):
+                    numbers = e.describe(gray)
+                    if split:
+                        photo.append(numbers)
+                        continue
+                    out[:, col:col + e.width] = numbers  # one row, broadcast to every pixel
+                else:
+                    e.fill(gray, out, col, pixels, threads, use_reference)
                 col += e.width
+        if split:
+            return out, np.concatenate(photo).astype(dtype) if photo else np.empty(0, dtype)
         return out
 
     def __eq__(self, other):

@@ -19,6 +19,7 @@ def direction_energies(gray):
 @register
 class TextureLayout:
     name = "texture"
+    per_photo = True
     PARAMS = ("grid", "scales")
 
     def __init__(self, grid=4, scales=2):
@@ -41,6 +42,3 @@ class TextureLayout:
                 parts.append(np.sqrt(area_resize(energy, self.grid, self.grid)).ravel())
             g = area_resize(g, max(1, g.shape[0] // 2), max(1, g.shape[1] // 2))
         return 8 * np.concatenate(parts)  # changes of 0.01 to 0.1 a pixel, brought nearer the unit range
-
-    def fill(self, gray, out, col0, pixels, n_threads, use_reference=False):
-        out[:, col0:col0 + self.width] = self.describe(gray)  # one row, broadcast to every pixel

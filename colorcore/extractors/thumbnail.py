@@ -23,6 +23,7 @@ def area_resize(gray, height, width):
 @register
 class Thumbnail:
     name = "thumbnail"
+    per_photo = True
     PARAMS = ("size",)
 
     def __init__(self, size=8):
@@ -40,6 +41,3 @@ class Thumbnail:
         """The descriptor of one image: size^2 area means, then the mean and standard deviation."""
         g = gray.astype(np.float64)
         return np.concatenate([area_resize(g, self.size, self.size).ravel(), [g.mean(), g.std()]])
-
-    def fill(self, gray, out, col0, pixels, n_threads, use_reference=False):
-        out[:, col0:col0 + self.width] = self.describe(gray)  # one row, broadcast to every pixel
