@@ -24,7 +24,11 @@ def to_gray(rgb, weights=GRAY_WEIGHTS):
     rgb = np.asarray(rgb)
     if rgb.ndim == 2:
         return rgb
-    return rgb[..., :3] @ np.asarray(weights, dtype=rgb.dtype if rgb.dtype.kind == "f" else np.float64)
+    dtype = rgb.dtype if rgb.dtype.kind == "f" else np.float64
+    w = np.asarray(weights, dtype=dtype)
+    # Three products, not `rgb @ w`: NumPy hands a product that large to OpenBLAS, whose threads then spin
+    # for a tenth of a second on the cores that colorcore's own threads are about to use.
+    return rgb[..., 0] * w[0] + rgb[..., 1] * w[1] + rgb[..., 2] * w[2]
 
 
 def gray_of_image(image, weights=GRAY_WEIGHTS):

@@ -236,7 +236,9 @@ class MLP:
         twin.params[self.layers[0].W[keep].size:] = self.params[self.layers[0].W.size:]
         first = self.layers[0]
         twin.layers[0].W[...] = first.W[keep]
-        twin.layers[0].b[...] = first.b + np.asarray(values, np.float64) @ first.W[columns].astype(np.float64)
+        # a sum of rows, not a matrix product: that would wake OpenBLAS's threads (see features.to_gray)
+        fixed = (np.asarray(values, np.float64)[:, None] * first.W[columns].astype(np.float64)).sum(axis=0)
+        twin.layers[0].b[...] = first.b + fixed
         return twin
 
     def __repr__(self):
