@@ -17,7 +17,7 @@ import numpy as np
 
 from . import reference
 from .extractors import FeaturePipeline
-from .features import GRAY_WEIGHTS, chroma_to_rgb, guided_chroma_to_rgb, to_gray
+from .features import GRAY_WEIGHTS, chroma_to_rgb, gray_of_image, guided_chroma_to_rgb, to_gray
 from .hints import with_prior
 from .images import as_float_image, to_uint8
 from .io import load_model_file, save_model
@@ -37,12 +37,17 @@ def default_model_path():
     return Path(str(resources.files("colorcore") / "data" / "colorizer.npz"))
 
 
+def refuse_gray_and_alpha(image):
+    """A 2-channel array is refused: it could be gray + alpha or two colour channels, so it is not guessed."""
+    if not hasattr(image, "getbands") and np.ndim(image) == 3 and np.shape(image)[2] == 2:
+        raise ValueError("an image must be gray, RGB or RGBA, got 2 channels")
+
+
 def as_rgb_floats(image):
     """(H, W, 3) float64 in [0, 1] from a gray or colour image (uint8/float array or PIL image); an alpha
     channel is dropped and a gray image repeated into three channels."""
     floats, _, _ = as_float_image(image)
-    if floats.shape[2] == 2:
-        raise ValueError(f"an image must be gray, RGB or RGBA, got {floats.shape[2]} channels")
+    refuse_gray_and_alpha(floats)
     return np.repeat(floats, 3, axis=2) if floats.shape[2] == 1 else floats[:, :, :3]
 
 
@@ -189,13 +194,14 @@ class Colorizer:
         -------
         RGB (H, W, 3) in the input's dtype (uint8 in, uint8 out; float in, float64 in [0, 1] out).
         """
-        gray = self.gray(as_rgb_floats(image))
+        refuse_gray_and_alpha(image)
+        gray, dtype = gray_of_image(image, self.gray_weights)
         if hints is None:
             out = self.predict_gray(gray, vividness)
         else:
             chroma = with_prior(gray, self.predict_chroma(gray, vividness), hints)
             out = chroma_to_rgb(gray, chroma, self.gray_weights, threads_for_now())
-        return to_uint8(out) if np.asarray(image).dtype == np.uint8 else out
+        return to_uint8(out) if dtype == np.uint8 else out
 
     def check_vividness(self, vividness):
         """The vividness to use (the model's default for None); ValueError for one it cannot take."""

@@ -9,7 +9,7 @@ import numpy as np
 from skimage.color import colorconv
 
 from . import _colour, reference
-from .images import as_float_image
+from .images import image_array
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601, as Pillow's convert("L")
 PADDINGS = ("edge", "reflect", "zero")
@@ -19,23 +19,41 @@ D65_WHITE = np.ascontiguousarray(colorconv.xyz_tristimulus_values(illuminant="D6
 CHROMA_SCALE = 128.0  # a, b of sRGB colours lie within +-128; (ab / 256 + 0.5) fits a sigmoid output
 
 
+CHUNK_PIXELS = 65536  # to_gray and gray_of_image work through this many pixels at a time (cache-sized parts)
+
+
 def to_gray(rgb, weights=GRAY_WEIGHTS):
-    """(H, W, 3) RGB in [0, 1] -> (H, W) luma; (H, W) input is returned as it is."""
+    """(..., 3) RGB in [0, 1] -> (...) luma; (H, W) input is returned as it is."""
     rgb = np.asarray(rgb)
     if rgb.ndim == 2:
         return rgb
     dtype = rgb.dtype if rgb.dtype.kind == "f" else np.float64
     w = np.asarray(weights, dtype=dtype)
-    # Three products, not `rgb @ w`: NumPy hands a product that large to OpenBLAS, whose threads then spin
-    # for a tenth of a second on the cores that colorcore's own threads are about to use.
-    return rgb[..., 0] * w[0] + rgb[..., 1] * w[1] + rgb[..., 2] * w[2]
+    out = np.empty(rgb.shape[:-1], dtype)
+    rows = max(1, CHUNK_PIXELS // max(1, int(np.prod(rgb.shape[1:-1]))))
+    for start in range(0, len(rgb), rows):
+        part = rgb[start:start + rows]
+        # Three products, not `rgb @ w`: NumPy hands a product that large to OpenBLAS, whose threads then
+        # spin for a tenth of a second on the cores that colorcore's own threads are about to use.
+        out[start:start + rows] = part[..., 0] * w[0] + part[..., 1] * w[1] + part[..., 2] * w[2]
+    return out
 
 
 def gray_of_image(image, weights=GRAY_WEIGHTS):
-    """(gray (H, W) in [0, 1], the input's dtype) of a user's image: gray as it is, colour (with or
-    without alpha) through the luma weights."""
-    floats, dtype, _ = as_float_image(image)
-    return to_gray(floats if floats.shape[2] >= 3 else floats[:, :, 0], weights), dtype
+    """(gray (H, W) float64 in [0, 1], the input's dtype) of a user's image: gray as it is, colour (with or
+    without alpha) through the luma weights; a few rows at a time, so a 12-megapixel photo needs no float
+    copy of its colours."""
+    array = image_array(image)
+    gray = np.empty(array.shape[:2])
+    rows = max(1, CHUNK_PIXELS // array.shape[1])
+    for start in range(0, len(array), rows):
+        part = array[start:start + rows].astype(np.float64)
+        if array.dtype == np.uint8:
+            part /= 255
+        if part.ndim == 3:
+            part = to_gray(part[..., :3], weights) if part.shape[2] >= 3 else part[..., 0]
+        gray[start:start + rows] = part
+    return gray, array.dtype
 
 
 def padding_code(padding):

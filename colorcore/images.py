@@ -35,31 +35,34 @@ def pil_to_array(img, mode=None):
     return np.asarray(img.convert(mode))
 
 
+def image_array(image, name="image"):
+    """A user's gray or colour image (uint8 / float array or PIL image) as a checked array, not copied: (H, W)
+    or (H, W, C) with 1 to 4 channels, uint8 or floats in [0, 1]; else a one-line error."""
+    if hasattr(image, "getbands") and hasattr(image, "convert"):  # a PIL image: its bands may not be RGB
+        image = pil_to_array(image)
+    array = np.asarray(image)
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+        if array.size and (array.min() < 0 or array.max() > 1):
+            raise ValueError(f"{name} has values outside [0, 1]; float images must be scaled to [0, 1]")
+    elif array.dtype != np.uint8:
+        raise TypeError(f"{name} must be uint8 or float in [0, 1], got dtype {array.dtype}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {'x'.join(map(str, array.shape))}); pass an image with pixels")
+    if not (array.ndim == 2 or (array.ndim == 3 and 1 <= array.shape[2] <= 4)):
+        raise ValueError(f"{name} must be (H, W) gray or (H, W, C) with 1 to 4 channels, got shape {array.shape}")
+    return array
+
+
 def as_float_image(image, name="image"):
     """(H, W, C) float array in [0, 1] from a gray or colour uint8 / float array or PIL image.
 
     Returns the array, the input dtype, and whether the input was 2-D.
     """
-    if hasattr(image, "getbands") and hasattr(image, "convert"):  # a PIL image: its bands may not be RGB
-        image = pil_to_array(image)
-    array = np.asarray(image)
-    if array.dtype == np.uint8:
-        floats = array.astype(np.float64) / 255
-    elif array.dtype.kind == "f":
-        floats = array.astype(np.float64)
-        if not np.isfinite(floats).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-        if floats.size and (floats.min() < 0 or floats.max() > 1):
-            raise ValueError(f"{name} has values outside [0, 1]; float images must be scaled to [0, 1]")
-    else:
-        raise TypeError(f"{name} must be uint8 or float in [0, 1], got dtype {array.dtype}")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty (shape {'x'.join(map(str, array.shape))}); pass an image with pixels")
-    if array.ndim == 2:
-        floats = floats[:, :, None]
-    elif array.ndim != 3 or not 1 <= array.shape[2] <= 4:
-        raise ValueError(f"{name} must be (H, W) gray or (H, W, C) with 1 to 4 channels, got shape {array.shape}")
-    return floats, array.dtype, array.ndim == 2
+    array = image_array(image, name)
+    floats = array / 255 if array.dtype == np.uint8 else array.astype(np.float64)
+    return (floats[:, :, None] if array.ndim == 2 else floats), array.dtype, array.ndim == 2
 
 
 CHUNK_ROWS = 256  # to_uint8 converts this many rows at a time, so a large image needs no float copy

@@ -8,7 +8,8 @@ from colorcore.extractors import REGISTRY, FeaturePipeline, parse_pipeline
 from colorcore.extractors.thumbnail import area_resize
 
 PIPELINES = ["window", "window:radius=3,padding=reflect", "pyramid:levels=4", "pyramid:levels=2,radius=1,padding=zero",
-             "thumbnail:size=8", "position", "texture:grid=2,scales=3", "pyramid:levels=4+thumbnail+position+texture"]
+             "thumbnail:size=8", "position", "texture:grid=2,scales=3", "tones:bins=4,bands=3",
+             "pyramid:levels=4+thumbnail+position+texture+tones"]
 
 
 @pytest.mark.kernel
@@ -93,6 +94,22 @@ def test_texture_layout_says_where_the_picture_changes_and_which_way():
     assert FeaturePipeline("texture:grid=3,scales=2").width == 4 * 2 * 9
 
 
+def test_tones_say_how_the_gray_levels_spread_in_each_band():
+    """White over black, then a gradient: each band's shares sum to one and sit in the bins of its levels."""
+    gray = np.zeros((30, 20))
+    gray[:10] = 1.0
+    features = FeaturePipeline("tones:bins=4,bands=3").extract(gray, "float64")
+    assert (features == features[0]).all()
+    top, middle, bottom = features[0].reshape(3, 4)
+    np.testing.assert_array_equal(top, [0, 0, 0, 1])
+    np.testing.assert_array_equal(middle, [1, 0, 0, 0])
+    np.testing.assert_array_equal(bottom, [1, 0, 0, 0])
+    ramp = np.tile(np.linspace(0, 1, 40), (7, 1))
+    shares = FeaturePipeline("tones:bins=8,bands=2").extract(ramp, "float64")[0].reshape(2, 8)
+    np.testing.assert_allclose(shares, 1 / 8)
+    assert FeaturePipeline("tones:bins=4,bands=3").extract(np.full((2, 3), 0.6)).shape == (6, 12)  # fewer rows than bands
+
+
 def test_specs_round_trip_and_registry():
     pipeline = FeaturePipeline("pyramid:levels=3,radius=1+thumbnail:size=4+position")
     assert FeaturePipeline(pipeline.specs()) == pipeline
@@ -110,6 +127,8 @@ def test_specs_round_trip_and_registry():
     ("pyramid:padding=wrap", "unknown padding 'wrap'"),
     ("thumbnail:size=0", "thumbnail size must be an integer from 1 to 32"),
     ("texture:grid=9", "texture grid must be an integer from 1 to 8"),
+    ("tones:bins=1", "tones bins must be an integer from 2 to 64"),
+    ("tones:bands=0", "tones bands must be an integer from 1 to 8"),
     ("", "needs at least one extractor"),
     ([{"radius": 2}], "a name or a dict with a 'name'"),
 ])
