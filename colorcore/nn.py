@@ -232,9 +232,9 @@ class MLP:
         multiplying them again for each row."""
         columns = np.asarray(columns, dtype=np.intp)
         keep = np.setdiff1d(np.arange(self.n_inputs), columns)
-        twin = MLP([len(keep), *self.layer_sizes[1:]], self.hidden, self.output, self.dtype, loss=self.loss)
-        twin.params[self.layers[0].W[keep].size:] = self.params[self.layers[0].W.size:]
         first = self.layers[0]
+        twin = MLP([len(keep), *self.layer_sizes[1:]], self.hidden, self.output, self.dtype, loss=self.loss)
+        twin.params[len(keep) * first.n_out:] = self.params[first.W.size:]  # b0 and every later layer as they are
         twin.layers[0].W[...] = first.W[keep]
         # a sum of rows, not a matrix product: that would wake OpenBLAS's threads (see features.to_gray)
         fixed = (np.asarray(values, np.float64)[:, None] * first.W[columns].astype(np.float64)).sum(axis=0)

@@ -149,7 +149,6 @@ def chroma_to_rgb(gray, ab, rgb_from_xyz, white, weights, out, n_threads=1):
     out[...] = keep_luma(gray, np.clip(color.lab2rgb(lab), 0, 1), weights)
 
 
-
 def guided_chroma_to_rgb(gray, coefficients, rgb_from_xyz, white, weights, out, n_threads=1):
     """chroma_to_rgb at a* = A gray + B, b* = C gray + D, the maps A, B, C, D (coefficients' four channels)
     resized bilinearly to gray's size."""
@@ -165,6 +164,7 @@ def softmax_mean(logits, scale, shift, centres, out, n_threads=1):
     z = scale * logits.astype(np.float64) + shift
     q = np.exp(z - z.max(axis=1, keepdims=True))
     out[...] = (q @ centres.T.astype(np.float64)) / q.sum(axis=1, keepdims=True)
+
 
 # --- lightness affinities (pyx/affinity.pyx) --------------------------------------------------------
 

@@ -118,7 +118,7 @@ class ChromaBins:
         self.step = int(step)
         self.centres = gamut_cells(self.step)
         self.n_outputs = len(self.centres)
-        self._centres_by_channel = np.ascontiguousarray(self.centres.T, dtype=np.float32)  # (2, Q): what the kernel reads
+        self._centres_by_channel = np.ascontiguousarray(self.centres.T, dtype=np.float32)  # (2, Q), for the kernel
         if prior is None:
             self.prior = np.full(self.n_outputs, 1 / self.n_outputs)
         else:

@@ -23,7 +23,7 @@ def resize(image, height, width, smooth):
 
 def bilinear_taps(n_small, n_big):
     """For each of n_big positions: the two nearest of n_small samples and the second one's weight, pixel
-    centres aligned and clamped at the borders (the arithmetic of pyx/colour.pyx's bilinear_tap)."""
+    centres aligned and clamped at the borders (the arithmetic of pyx/colour.pyx's bilinear_source)."""
     source = np.clip((np.arange(n_big) + 0.5) * (n_small / n_big) - 0.5, 0, n_small - 1)
     first = source.astype(np.intp)
     return first, np.minimum(first + 1, n_small - 1), source - first
