@@ -5,9 +5,10 @@ schedule. `python -m colorcore.train --preset NAME` starts from one; any flag ov
   units -> R, G, B, the original assignment's cost (squared error + lam/(2m) sum w^2) and six-round schedule, every
   pixel of every photo at its own size.
 - ``default`` is the recipe of the shipped model (see README, "How good is it"): a 5-level pyramid of
-  windows (taps 1 to 16 pixels apart), the pixel's position, the photo's texture layout (how much it
-  changes in four directions at two scales, over a 4 x 4 grid) and its tones (how its gray levels spread
-  over 8 bins, in its upper and lower half): 271 inputs -> 128 sigmoid units -> a
+  windows (taps 1 to 16 pixels apart), the detail around the pixel (how much the photo changes there in
+  four directions at three scales), the pixel's position, the photo's texture layout (the same measure
+  at two scales over a 4 x 4 grid) and its tones (how its gray levels spread over 8 bins, in its upper
+  and lower half): 283 inputs -> 128 sigmoid units -> a
   softmax over the 261 in-gamut (a*, b*) cells of side 10 (cross-entropy on soft-encoded targets); each
   photo seen as 2 flipped, cropped and rescaled copies, 100 pixels of each, at a working size of 160
   pixels.
@@ -36,7 +37,7 @@ PRESETS = {
     "seed": Preset(features="window:radius=2,padding=edge", target="rgb", hidden=(64,), activation="sigmoid",
                    working_size=None, pixels_per_image=None, augment=False, copies=1, skip_gray=False,
                    vividness=None),
-    "default": Preset(features="pyramid:levels=5+position+texture:grid=4,scales=2+tones:bins=8,bands=2",
+    "default": Preset(features="pyramid:levels=5+detail:scales=3+position+texture:grid=4,scales=2+tones:bins=8,bands=2",
                       target="ab-bins:step=10",
                       hidden=(128,), activation="sigmoid", working_size=160, pixels_per_image=100, augment=True,
                       copies=2, skip_gray=True, vividness=None,

@@ -9,7 +9,7 @@ from colorcore.extractors.thumbnail import area_resize
 
 PIPELINES = ["window", "window:radius=3,padding=reflect", "pyramid:levels=4", "pyramid:levels=2,radius=1,padding=zero",
              "thumbnail:size=8", "position", "texture:grid=2,scales=3", "tones:bins=4,bands=3",
-             "pyramid:levels=4+thumbnail+position+texture+tones"]
+             "detail:scales=2", "pyramid:levels=4+thumbnail+position+texture+tones+detail"]
 
 
 @pytest.mark.kernel
@@ -111,6 +111,20 @@ def test_tones_say_how_the_gray_levels_spread_in_each_band():
     assert tiny.shape == (6, 12) and (tiny[0].reshape(3, 4) == [0, 0, 1, 0]).all()
 
 
+def test_detail_says_how_much_and_which_way_the_photo_changes_at_each_pixel():
+    """Vertical stripes on the left, flat grey on the right: change to the right on the left only, none
+    downwards anywhere; a flat photo has none at all."""
+    gray = np.full((40, 60), 0.5)
+    gray[:, :24] = np.arange(24) % 2
+    features = FeaturePipeline("detail:scales=1").extract(gray, "float64").reshape(40, 60, 4)
+    right, lower_right, down, lower_left = np.moveaxis(features, -1, 0)
+    assert right[:, :16].min() > 3 and right[:, 40:].max() < 1e-6  # (its Gaussian reaches 2 pixels far)
+    np.testing.assert_allclose(lower_right[:, :16], right[:, :16])
+    np.testing.assert_allclose(down, 0, atol=1e-12)
+    np.testing.assert_allclose(FeaturePipeline("detail").extract(np.full((9, 7), 0.3), "float64"), 0, atol=1e-12)
+    assert FeaturePipeline("detail:scales=2").width == 8
+
+
 def test_specs_round_trip_and_registry():
     pipeline = FeaturePipeline("pyramid:levels=3,radius=1+thumbnail:size=4+position")
     assert FeaturePipeline(pipeline.specs()) == pipeline
@@ -130,6 +144,7 @@ def test_specs_round_trip_and_registry():
     ("texture:grid=9", "texture grid must be an integer from 1 to 8"),
     ("tones:bins=1", "tones bins must be an integer from 2 to 64"),
     ("tones:bands=0", "tones bands must be an integer from 1 to 8"),
+    ("detail:scales=6", "detail scales must be an integer from 1 to 5"),
     ("", "needs at least one extractor"),
     ([{"radius": 2}], "a name or a dict with a 'name'"),
 ])

@@ -35,7 +35,7 @@ def test_train_cli_end_to_end_on_a_cifar_archive(tmp_path):
     assert {r["round"] for r in rows} == {"1", "2"}
     assert "PSNR" in done.stdout and "16 cifar-100 images (trees)" in done.stderr
     model = Colorizer.load(run / "model.npz")
-    assert model.target.name == "ab-bins" and model.features.width == 271  # the default preset
+    assert model.target.name == "ab-bins" and model.features.width == 283  # the default preset
     model.predict(np.zeros((5, 5)))
 
 

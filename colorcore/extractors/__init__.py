@@ -19,7 +19,7 @@ from ..threads import threads_for_now
 
 REGISTRY = {}
 # one module per extractor, registered on import
-MODULES = ("window", "pyramid", "thumbnail", "position", "texture_layout", "tones")
+MODULES = ("window", "pyramid", "thumbnail", "position", "texture_layout", "tones", "detail")
 
 
 def register(cls):

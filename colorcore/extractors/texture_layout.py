@@ -8,12 +8,14 @@ from . import check_int, register
 from .thumbnail import area_resize
 
 
-def direction_energies(gray):
-    """(4, H, W) squared change of gray towards the right, the lower right, down and the lower left."""
-    g = np.pad(gray, 1, mode="edge")
-    centre = g[1:-1, 1:-1]
-    steps = (g[1:-1, 2:], g[2:, 2:], g[2:, 1:-1], g[2:, :-2])
-    return np.stack([(step - centre) ** 2 for step in steps])
+def direction_energies(gray, step=1):
+    """(4, H, W) squared change of gray over `step` pixels towards the right, the lower right, down and the
+    lower left (the photo's edge repeated beyond it)."""
+    g = np.pad(gray, step, mode="edge")
+    h, w = gray.shape
+    centre = g[step:step + h, step:step + w]
+    moves = ((0, step), (step, step), (step, 0), (step, -step))
+    return np.stack([(g[step + dy:step + dy + h, step + dx:step + dx + w] - centre) ** 2 for dy, dx in moves])
 
 
 @register
