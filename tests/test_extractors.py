@@ -38,7 +38,6 @@ def test_features_of_chosen_pixels_are_those_rows_of_the_whole_image(h, w, spec,
         np.testing.assert_array_equal(got, whole[pixels])
 
 
-
 @given(h=st.integers(1, 20), w=st.integers(1, 20), spec=st.sampled_from(PIPELINES), seed=st.integers(0, 2**32 - 1))
 def test_split_features_are_the_per_pixel_columns_and_the_photo_descriptor(h, w, spec, seed):
     gray = np.random.default_rng(seed).random((h, w))
@@ -49,6 +48,7 @@ def test_split_features_are_the_per_pixel_columns_and_the_photo_descriptor(h, w,
     np.testing.assert_array_equal(pixel_features, np.delete(whole, photo_columns, axis=1))
     np.testing.assert_array_equal(whole[:, photo_columns], np.broadcast_to(photo, (h * w, len(photo))))
     assert len(photo) == sum(e.width for e in pipeline.extractors if getattr(e, "per_photo", False))
+
 
 def test_pyramid_level_zero_is_the_seed_window_and_coarse_levels_see_far():
     gray = np.random.default_rng(0).random((40, 50))
