@@ -151,12 +151,10 @@ def chroma_to_rgb(gray, ab, rgb_from_xyz, white, weights, out, n_threads=1):
 
 def guided_chroma_to_rgb(gray, coefficients, rgb_from_xyz, white, weights, out, n_threads=1):
     """chroma_to_rgb at a* = A gray + B, b* = C gray + D, the maps A, B, C, D (coefficients' four channels)
-    resized bilinearly to gray's size."""
-    from .upsample import bilinear_resize
+    resized bilinearly to gray's size (colorcore.upsample's guided upsampling, then chroma_to_rgb)."""
+    from .upsample import apply_coefficients
 
-    ab = np.stack([bilinear_resize(coefficients[..., 2 * c], *gray.shape) * gray
-                   + bilinear_resize(coefficients[..., 2 * c + 1], *gray.shape) for c in (0, 1)], axis=-1)
-    chroma_to_rgb(gray, ab, rgb_from_xyz, white, weights, out)
+    chroma_to_rgb(gray, apply_coefficients(coefficients, gray), rgb_from_xyz, white, weights, out)
 
 
 def softmax_mean(logits, scale, shift, centres, out, n_threads=1):

@@ -75,16 +75,22 @@ def guided_coefficients(small_gray, small_values, radius=1, eps=1e-3):
     return out
 
 
-def guided_upsample(small_gray, small_values, gray, radius=1, eps=1e-3, map_channels=None):
-    """(h, w, c) values that go with small_gray (h, w) -> (H, W, c) values that go with gray (H, W).
-    map_channels(task, channels) may run the channels on parallel threads (default: one after another)."""
-    coefficients = guided_coefficients(small_gray, small_values, radius, eps)
-    out = np.empty((*gray.shape, small_values.shape[2]))
+def apply_coefficients(coefficients, gray, map_channels=None):
+    """(h, w, 2c) slopes and offsets (guided_coefficients) -> (H, W, c): each pair resized bilinearly to
+    gray's size and applied to it, slope * gray + offset. map_channels(task, channels) may run the channels
+    on parallel threads (default: one after another)."""
+    n_channels = coefficients.shape[2] // 2
+    out = np.empty((*gray.shape, n_channels))
 
     def channel(c):
         value = bilinear_resize(coefficients[..., 2 * c], *gray.shape)
         np.multiply(value, gray, out=value)  # in place: full-size temporaries are what a 12 MP scan costs
         value += bilinear_resize(coefficients[..., 2 * c + 1], *gray.shape)
         out[..., c] = value
-    (map_channels or (lambda task, items: [task(i) for i in items]))(channel, range(small_values.shape[2]))
+    (map_channels or (lambda task, items: [task(i) for i in items]))(channel, range(n_channels))
     return out
+
+
+def guided_upsample(small_gray, small_values, gray, radius=1, eps=1e-3, map_channels=None):
+    """(h, w, c) values that go with small_gray (h, w) -> (H, W, c) values that go with gray (H, W)."""
+    return apply_coefficients(guided_coefficients(small_gray, small_values, radius, eps), gray, map_channels)
