@@ -10,7 +10,10 @@ class Augment:
     `min_crop` of each side, then a random shrink to between `min_scale` and 1 of the size (photos never
     shrink below `min_side` pixels)."""
 
-    def __init__(self, min_crop=0.7, min_scale=0.35, min_side=24):
+    # Chosen on validation photos, beside a whole copy of each (docs/quality.md): crops down to 0.7 and
+    # shrinks down to 0.35 of the size are further from the whole photos prediction sees, and scored
+    # worse (validation cross-entropy 2.885 against 2.874 with these; CIFAR 0.17 dB lower).
+    def __init__(self, min_crop=0.85, min_scale=0.6, min_side=24):
         if not (0 < min_crop <= 1 and 0 < min_scale <= 1 and min_side >= 1):
             raise ValueError("augment needs 0 < min_crop <= 1, 0 < min_scale <= 1 and min_side >= 1")
         self.min_crop, self.min_scale, self.min_side = min_crop, min_scale, int(min_side)

@@ -127,11 +127,13 @@ class Colorizer:
             return rgb
         return shrink_rgb(rgb, *shape)
 
-    def training_pairs(self, images, pixels_per_image=None, augment=None, seed=0, copies=1):
+    def training_pairs(self, images, pixels_per_image=None, augment=None, seed=0, copies=1, whole_copy=False):
         """Network inputs X and targets T from RGB photos (a stack or a list; uint8 or [0, 1] floats).
 
         Each photo is first passed through `augment(rgb, rng)` when given (colorcore.augment), `copies`
-        times (each copy cropped and scaled differently), then shrunk to the working size.
+        times (each copy cropped and scaled differently), then shrunk to the working size. With
+        `whole_copy` the first of the copies is the whole photo instead, only mirrored half the time: the
+        view prediction has of a photo.
         pixels_per_image: a random sample of that many pixels of each copy (more photos for the same
         memory); None takes every pixel. Photos are prepared in blocks on parallel threads; each block
         draws from its own seeded generator, so the result does not depend on the thread count.
@@ -144,10 +146,13 @@ class Colorizer:
             features, colours = [], []
             for image in images[start:start + PAIRS_BLOCK]:
                 photo = as_rgb_floats(image)  # the same checks as colorize(): uint8, or floats in [0, 1]
-                for _ in range(copies):
+                for copy in range(copies):
                     rgb = photo
                     if augment is not None:
-                        rgb = augment(rgb, rng)
+                        if whole_copy and copy == 0:
+                            rgb = rgb[:, ::-1] if rng.random() < 0.5 else rgb
+                        else:
+                            rgb = augment(rgb, rng)
                     rgb = self.working_rgb(rgb)
                     pixels = rgb.reshape(-1, 3)
                     rows = None
@@ -169,12 +174,12 @@ class Colorizer:
 
     # -- use ---------------------------------------------------------------------------------------------
     def fit(self, train_images, val_images, config=None, progress=True, pixels_per_image=None, augment=None,
-            copies=1):
+            copies=1, whole_copy=False):
         """Train on RGB photos (see training_pairs for the sampling and augmentation settings) with the
         seed's schedule (colorcore.training.fit); returns the history. An ab-bins model also learns its
         colour prior here; colorcore.vividness.calibrate(model, {"name": val_photos}) then sets its
         vividness scale, as python -m colorcore.train does."""
-        X, T = self.training_pairs(train_images, pixels_per_image, augment, copies=copies)
+        X, T = self.training_pairs(train_images, pixels_per_image, augment, copies=copies, whole_copy=whole_copy)
         Xv, Tv = self.training_pairs(val_images, pixels_per_image, seed=1)
         if self.target.name == "ab-bins":
             self.target.fit_prior(T)

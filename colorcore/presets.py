@@ -10,8 +10,8 @@ schedule. `python -m colorcore.train --preset NAME` starts from one; any flag ov
   at two scales over a 4 x 4 grid) and its tones (how its gray levels spread over 8 bins, in its upper
   and lower half): 283 inputs -> 128 sigmoid units -> a
   softmax over the 261 in-gamut (a*, b*) cells of side 10 (cross-entropy on soft-encoded targets); each
-  photo seen as 2 flipped, cropped and rescaled copies, 100 pixels of each, at a working size of 160
-  pixels.
+  photo seen twice, 100 pixels each time, at a working size of 160 pixels: whole (mirrored half the time),
+  as prediction sees a photo, and as a flipped, cropped and rescaled copy.
 """
 from dataclasses import dataclass, field, replace
 
@@ -28,6 +28,7 @@ class Preset:
     pixels_per_image: int | None     # pixels sampled from each training photo (None: all)
     augment: bool                    # flips, crops and rescaling of the training photos
     copies: int                      # differently augmented copies of each training photo
+    whole_copy: bool                 # the first copy is the whole photo, only mirrored (as prediction sees it)
     skip_gray: bool                  # leave out photos that are already gray
     vividness: float | None          # the model's default vividness (ab-bins only; None: calibrated)
     schedule: TrainConfig = field(default_factory=TrainConfig)
@@ -35,12 +36,12 @@ class Preset:
 
 PRESETS = {
     "seed": Preset(features="window:radius=2,padding=edge", target="rgb", hidden=(64,), activation="sigmoid",
-                   working_size=None, pixels_per_image=None, augment=False, copies=1, skip_gray=False,
-                   vividness=None),
+                   working_size=None, pixels_per_image=None, augment=False, copies=1, whole_copy=False,
+                   skip_gray=False, vividness=None),
     "default": Preset(features="pyramid:levels=5+detail:scales=3+position+texture:grid=4,scales=2+tones:bins=8,bands=2",
                       target="ab-bins:step=10",
                       hidden=(128,), activation="sigmoid", working_size=160, pixels_per_image=100, augment=True,
-                      copies=2, skip_gray=True, vividness=None,
+                      copies=2, whole_copy=True, skip_gray=True, vividness=None,
                       schedule=TrainConfig(patience=3, rounds=3, max_epochs=20)),
 }
 

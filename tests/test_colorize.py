@@ -212,6 +212,27 @@ def test_training_pairs_do_not_depend_on_the_thread_count(monkeypatch):
     np.testing.assert_array_equal(T1, T2)
 
 
+def test_the_whole_copy_is_the_photo_itself_at_most_mirrored():
+    rng = np.random.default_rng(4)
+    photos = [rng.integers(0, 256, (6, 7, 3), dtype=np.uint8) for _ in range(12)]
+    model = Colorizer.new(hidden=(4,), features="window:radius=1", target="rgb")
+
+    def blank(rgb, rng):  # an augmentation that marks its copies
+        return np.zeros_like(rgb)
+
+    X, T = model.training_pairs(photos, None, blank, seed=0, copies=3, whole_copy=True)
+    copies = T.reshape(len(photos), 3, 6, 7, 3)
+    mirrored = []
+    for photo, (whole, *augmented) in zip(photos, copies):
+        colours = photo / 255
+        mirrored.append(np.allclose(whole, colours[:, ::-1]))
+        assert mirrored[-1] or np.allclose(whole, colours)
+        assert not np.any(augmented)
+    assert any(mirrored) and not all(mirrored)  # mirrored about half the time
+    _, T_plain = model.training_pairs(photos, None, blank, seed=0, copies=3)
+    assert not T_plain.any()  # without it every copy is augmented
+
+
 def test_vividness_calibration_picks_a_safe_vivid_end_and_a_default():
     from colorcore import vividness
 

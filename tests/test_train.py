@@ -148,6 +148,19 @@ def test_train_cli_bad_usage_exits_2(tmp_path, args, message):
     assert not (tmp_path / "run").exists()  # a failed run leaves no empty run folder behind
 
 
+def test_flags_override_the_preset_and_the_seed_preset_sees_whole_photos_only():
+    from colorcore.cli.train import build_parser, recipe_from_args
+
+    def recipe(*args):
+        return recipe_from_args(build_parser().parse_args(list(args)))
+
+    assert recipe().whole_copy and recipe().copies == 2
+    assert not recipe("--no-whole-copy").whole_copy and recipe("--copies", "3").copies == 3
+    seed = recipe("--preset", "seed")
+    assert not seed.augment and not seed.whole_copy and seed.copies == 1
+    assert recipe("--preset", "seed", "--whole-copy").whole_copy
+
+
 def test_a_run_folder_in_use_is_refused_and_stale_temporary_files_go(tmp_path):
     from colorcore.runfolder import run_folder
 

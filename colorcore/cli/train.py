@@ -128,7 +128,9 @@ the shipped model:
     model.add_argument("--pixels-per-image", type=int, help="pixels sampled from each training photo; 0: all")
     model.add_argument("--augment", action=cli.argparse.BooleanOptionalAction, default=None,
                        help="flip, crop and rescale training photos")
-    model.add_argument("--copies", type=int, help="augmented copies of each training photo")
+    model.add_argument("--copies", type=int, help="copies of each training photo, each augmented differently")
+    model.add_argument("--whole-copy", action=cli.argparse.BooleanOptionalAction, default=None,
+                       help="make the first copy the whole photo, only mirrored: the view prediction has")
     model.add_argument("--vividness", type=float,
                        help="the model's default vividness, 0..1 (ab-bins only; default: calibrated on the "
                             "validation photos, see colorcore/vividness.py)")
@@ -168,7 +170,7 @@ def recipe_from_args(args):
         if args.copies < 1:
             raise ValueError(f"--copies must be at least 1, got {args.copies}")
         changes["copies"] = args.copies
-    for name in ("augment", "skip_gray"):
+    for name in ("augment", "whole_copy", "skip_gray"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
     if args.vividness is not None:
@@ -254,7 +256,7 @@ def train_in(run_dir, args, argv):
     print(f"training on {description}; run folder {run_dir}", file=sys.stderr)
     augment = Augment() if recipe.augment else None
     X, T = colorizer.training_pairs(train, recipe.pixels_per_image, augment, seed=recipe.schedule.seed,
-                                    copies=recipe.copies)
+                                    copies=recipe.copies, whole_copy=recipe.whole_copy)
     Xv, Tv = colorizer.training_pairs(val, recipe.pixels_per_image, None, seed=recipe.schedule.seed + 1)
     if colorizer.target.name == "ab-bins" and start is None:
         colorizer.target.fit_prior(T)
