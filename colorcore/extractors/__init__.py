@@ -3,7 +3,8 @@
 An extractor fills a block of columns of one shared (pixels, features) matrix from a gray image; a
 pipeline is a list of extractors, recorded in the model file as specs such as
 ``[{"name": "pyramid", "levels": 4}, {"name": "thumbnail"}, {"name": "position"}]``.
-Adding an extractor is one module here with a class that has ``name``, ``params``, ``width`` and
+Adding an extractor is one module here with an ``Extractor`` subclass that has ``name``, ``PARAMS`` (its
+settings, kept as attributes of the same names), ``width`` and
 ``fill(gray, out, col0, pixels, n_threads, use_reference)`` (and ``reach``, the context rows it needs, if
 it only looks near the pixel), plus its name in ``MODULES`` below. An extractor that describes the whole
 photo, the same numbers for every pixel, has ``per_photo = True`` and ``describe(gray)`` instead of
@@ -20,6 +21,19 @@ from ..threads import threads_for_now
 REGISTRY = {}
 # one module per extractor, registered on import
 MODULES = ("window", "pyramid", "thumbnail", "position", "texture_layout", "tones", "detail")
+
+
+class Extractor:
+    """What every extractor shares: its settings as a dict (for the model file's spec), and the defaults of
+    a per-pixel extractor that may look at the whole image."""
+    name = None
+    PARAMS = ()
+    per_photo = False  # True: describe(gray) gives numbers for the whole photo instead of fill()
+    reach = None       # context rows a pixel's features need; None: the whole image
+
+    @property
+    def params(self):
+        return {key: getattr(self, key) for key in self.PARAMS}
 
 
 def register(cls):
@@ -81,7 +95,7 @@ class FeaturePipeline:
     def local_reach(self):
         """Rows of context a pixel's features need when every extractor is a plain window (so an image can
         be featurized in bands); None when some extractor looks at the whole image."""
-        reaches = [getattr(e, "reach", None) for e in self.extractors]
+        reaches = [e.reach for e in self.extractors]
         return None if None in reaches else max(reaches)
 
     @property
@@ -89,7 +103,7 @@ class FeaturePipeline:
         """Indices of the columns that are the same for every pixel of a photo (per-photo extractors')."""
         columns, col = [], 0
         for e in self.extractors:
-            if getattr(e, "per_photo", False):
+            if e.per_photo:
                 columns.extend(range(col, col + e.width))
             col += e.width
         return np.array(columns, dtype=np.intp)
@@ -119,7 +133,7 @@ class FeaturePipeline:
             threads = threads_for_now() if n_threads is None else max(1, int(n_threads))
             col = 0
             for e in self.extractors:
-                if getattr(e, "per_photo", False):
+                if e.per_photo:
                     numbers = e.describe(gray)
                     if split:
                         photo.append(numbers)

@@ -6,21 +6,17 @@ differences itself."""
 import numpy as np
 from scipy import ndimage
 
-from . import check_int, fill_windows, register
+from . import Extractor, check_int, fill_windows, register
 from .texture_layout import direction_energies
 
 
 @register
-class Detail:
+class Detail(Extractor):
     name = "detail"
     PARAMS = ("scales",)
 
     def __init__(self, scales=3):
         self.scales = check_int("detail scales", scales, 1, 5)
-
-    @property
-    def params(self):
-        return {"scales": self.scales}
 
     @property
     def width(self):

@@ -1,14 +1,13 @@
 """Where the pixel is: (y + 0.5) / H and (x + 0.5) / W, both in (0, 1). Skies are at the top."""
 import numpy as np
 
-from . import register
+from . import Extractor, register
 
 
 @register
-class Position:
+class Position(Extractor):
     name = "position"
     PARAMS = ()
-    params = {}
     width = 2
 
     def fill(self, gray, out, col0, pixels, n_threads, use_reference=False):

@@ -4,13 +4,13 @@ pixels with 25 inputs. Level 0 is the original assignment's window."""
 from scipy import ndimage
 
 from ..features import padding_code
-from . import check_int, fill_windows, register
+from . import Extractor, check_int, fill_windows, register
 
 SCIPY_MODES = {"edge": "nearest", "reflect": "mirror", "zero": "constant"}  # the same borders as the windows
 
 
 @register
-class Pyramid:
+class Pyramid(Extractor):
     name = "pyramid"
     PARAMS = ("levels", "radius", "padding")
 
@@ -19,10 +19,6 @@ class Pyramid:
         self.radius = check_int("pyramid window radius", radius, 0, 7)
         padding_code(padding)
         self.padding = padding
-
-    @property
-    def params(self):
-        return {"levels": self.levels, "radius": self.radius, "padding": self.padding}
 
     @property
     def width(self):

@@ -4,7 +4,7 @@ square of the gray image's change along four directions (0, 45, 90 and 135 degre
 GIST, in small). Foliage, water, sky and walls differ here more than in their gray levels."""
 import numpy as np
 
-from . import check_int, register
+from . import Extractor, check_int, register
 from .thumbnail import area_resize
 
 
@@ -19,7 +19,7 @@ def direction_energies(gray, step=1):
 
 
 @register
-class TextureLayout:
+class TextureLayout(Extractor):
     name = "texture"
     per_photo = True
     PARAMS = ("grid", "scales")
@@ -27,10 +27,6 @@ class TextureLayout:
     def __init__(self, grid=4, scales=2):
         self.grid = check_int("texture grid", grid, 1, 8)
         self.scales = check_int("texture scales", scales, 1, 4)
-
-    @property
-    def params(self):
-        return {"grid": self.grid, "scales": self.scales}
 
     @property
     def width(self):

@@ -3,7 +3,7 @@ exact area averaging, with its mean and standard deviation. It lets the network 
 forest, which no window can."""
 import numpy as np
 
-from . import check_int, register
+from . import Extractor, check_int, register
 
 
 def area_means(values, size):
@@ -26,17 +26,13 @@ def area_resize(gray, height, width):
 
 
 @register
-class Thumbnail:
+class Thumbnail(Extractor):
     name = "thumbnail"
     per_photo = True
     PARAMS = ("size",)
 
     def __init__(self, size=8):
         self.size = check_int("thumbnail size", size, 1, 32)
-
-    @property
-    def params(self):
-        return {"size": self.size}
 
     @property
     def width(self):

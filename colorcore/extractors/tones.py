@@ -3,11 +3,11 @@
 top over a dark bottom reads as sky over land; a narrow spread as haze, snow or dusk."""
 import numpy as np
 
-from . import check_int, register
+from . import Extractor, check_int, register
 
 
 @register
-class Tones:
+class Tones(Extractor):
     name = "tones"
     per_photo = True
     PARAMS = ("bins", "bands")
@@ -15,10 +15,6 @@ class Tones:
     def __init__(self, bins=8, bands=2):
         self.bins = check_int("tones bins", bins, 2, 64)
         self.bands = check_int("tones bands", bands, 1, 8)
-
-    @property
-    def params(self):
-        return {"bins": self.bins, "bands": self.bands}
 
     @property
     def width(self):

@@ -1,10 +1,10 @@
 """The original assignment's input: the (2r + 1)^2 gray values around each pixel, padded at the borders."""
 from ..features import padding_code
-from . import check_int, fill_windows, register
+from . import Extractor, check_int, fill_windows, register
 
 
 @register
-class Window:
+class Window(Extractor):
     name = "window"
     PARAMS = ("radius", "padding")
 
@@ -12,10 +12,6 @@ class Window:
         self.radius = check_int("window radius", radius, 0, 15)
         padding_code(padding)
         self.padding = padding
-
-    @property
-    def params(self):
-        return {"radius": self.radius, "padding": self.padding}
 
     @property
     def reach(self):
