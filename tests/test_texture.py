@@ -198,9 +198,12 @@ def test_inpaint_cli_stops_cleanly_on_ctrl_c(tmp_path):
     mask = np.zeros((768, 768), np.uint8)
     mask[200:520, 250:570] = 255
     Image.fromarray(mask).save(tmp_path / "hole.png")
+    # A shell that starts a job in the background makes it ignore Ctrl-C, and the child would inherit
+    # that: give the child the default handling, as a terminal would.
     child = subprocess.Popen([sys.executable, "-m", "colorcore", "inpaint", str(tmp_path / "in.png"), "--mask",
                               str(tmp_path / "hole.png"), "-o", str(tmp_path / "out.png")],
-                             stderr=subprocess.PIPE, cwd=NEUTRAL_DIR)
+                             stderr=subprocess.PIPE, cwd=NEUTRAL_DIR,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = b""
     while b"filling" not in seen:  # the progress bar: the fill has begun
         byte = child.stderr.read(1)
