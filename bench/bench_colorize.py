@@ -15,31 +15,21 @@ import numpy as np
 import skimage.data
 from PIL import Image
 
+from colorcore.cli.common import parse_size
 from colorcore.colorizer import Colorizer
 
 from _common import THREAD_HEADER, best_times, machine_line, print_table, thread_rows
 
 
-def photo_size(text):
-    """"1024" -> (1024, 1024); "4000x3000" -> (4000, 3000)."""
-    try:
-        sides = [int(side) for side in text.lower().split("x")]
-    except ValueError:
-        sides = []
-    if len(sides) not in (1, 2) or min(sides) < 1:
-        raise argparse.ArgumentTypeError(f"a size is N or WIDTHxHEIGHT in pixels, got {text!r}")
-    return (sides[0], sides[-1])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=photo_size, default=(1024, 1024), help="N (square) or WIDTHxHEIGHT")
+    parser.add_argument("--size", type=parse_size, default=(1024, 1024), help="N (square) or WIDTHxHEIGHT")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", help="model file (default: the one shipped with colorcore)")
     parser.add_argument("--threads", action="store_true", help="add 1 thread vs default threads, idle and busy")
     args = parser.parse_args()
     colorizer = Colorizer.load(args.model)
-    width, height = args.size
+    height, width = args.size
     photo = Image.fromarray(skimage.data.astronaut()).resize((width, height), Image.Resampling.LANCZOS)
     gray = colorizer.gray(np.asarray(photo) / 255.0)
     seconds = best_times({"colorcore": lambda: colorizer.predict_gray(gray),

@@ -47,7 +47,7 @@ def test_split_features_are_the_per_pixel_columns_and_the_photo_descriptor(h, w,
     photo_columns = pipeline.photo_columns
     np.testing.assert_array_equal(pixel_features, np.delete(whole, photo_columns, axis=1))
     np.testing.assert_array_equal(whole[:, photo_columns], np.broadcast_to(photo, (h * w, len(photo))))
-    assert len(photo) == sum(e.width for e in pipeline.extractors if getattr(e, "per_photo", False))
+    assert len(photo) == sum(e.width for e in pipeline.extractors if e.per_photo)
 
 
 def test_pyramid_level_zero_is_the_seed_window_and_coarse_levels_see_far():
