@@ -52,7 +52,11 @@ def test_decoding_kernel_matches_its_numpy_twin(n, step, rebalance, temperature,
     logits = rng.normal(0, rng.choice([0.1, 3.0, 30.0]), (n, bins.n_outputs)).astype(np.float32)
     got = bins.decode(logits, rebalance, temperature, n_threads=n_threads)
     want = bins.decode(logits, rebalance, temperature, use_reference=True)
-    np.testing.assert_allclose(got, want, atol=2e-3)  # single-precision exponentials over +-128 chroma
+    # Single precision: a logit holds float32's relative precision, and where two cells nearly tie the
+    # mean moves by that error, over the temperature, times how far apart the cells are (the observed
+    # error stayed under 0.13 of this tolerance over 20,000 draws, and above 2e-3 alone in a few).
+    rounding = np.finfo(np.float32).eps * np.abs(logits).max(initial=0) / temperature * np.ptp(bins.centres)
+    np.testing.assert_allclose(got, want, atol=2e-3 + rounding)
 
 def test_targets_by_name_and_their_errors():
     assert isinstance(target_from_spec("rgb"), RGBTarget) and isinstance(target_from_spec("lab"), LabTarget)
