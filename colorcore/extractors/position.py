@@ -7,7 +7,6 @@ from . import Extractor, register
 @register
 class Position(Extractor):
     name = "position"
-    PARAMS = ()
     width = 2
 
     def fill(self, gray, out, col0, pixels, n_threads, use_reference=False):
